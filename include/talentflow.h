@@ -1,0 +1,175 @@
+/*
+ * talentflow.h — the public interface of the talentflow engine.
+ *
+ * talentflow answers questions about the rules of talent mobility from rulebooks written
+ * as dated, cited text. The life of a query:
+ *
+ *   tf_rules_load_bundled / tf_rules_load_dir / tf_compile   rulebook text -> tf_rules
+ *   tf_case_parse_json                                         case document -> tf_case
+ *   tf_check                                                   tf_case + date -> tf_decision
+ *   tf_decision_json / tf_decision_text                        tf_decision -> output
+ *
+ * Ownership: every object returned through an out-parameter belongs to the caller and is
+ * released by its own *_free function. A tf_rules is immutable once compiled and may be
+ * shared by any number of threads without locking; a tf_case and a tf_decision belong to
+ * one thread at a time. Functions named for an action return a tf_rc; tf_strerror names
+ * it. The library never aborts and never prints, except through a trace callback.
+ */
+#ifndef TALENTFLOW_H
+#define TALENTFLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TF_VERSION "0.1.0"
+
+/* Status codes. Append-only: a code's number never changes. */
+#define TF_RC_LIST(X)                                                  \
+    X(TF_OK, 0, "success")                                             \
+    X(TF_ENOMEM, 1, "out of memory")                                   \
+    X(TF_EIO, 2, "cannot read input")                                  \
+    X(TF_ERULES, 3, "the rulebooks have errors")                       \
+    X(TF_ECASE, 4, "the case is invalid")                              \
+    X(TF_ENOTFOUND, 5, "no rulebook for that destination or id")       \
+    X(TF_EARG, 6, "invalid argument")                                  \
+    X(TF_ETEST, 7, "a rulebook test failed")                           \
+    X(TF_ELIMIT, 8, "input exceeds a limit")
+
+typedef enum {
+#define TF_RC_ENUM(name, num, text) name = num,
+    TF_RC_LIST(TF_RC_ENUM)
+#undef TF_RC_ENUM
+} tf_rc;
+
+/* A static, human-readable text for rc ("unknown status" for a number not in the list). */
+const char *tf_strerror(tf_rc rc);
+
+/* ---- dates -------------------------------------------------------------------------- */
+
+/* A date is a day number: days since 1970-01-01 (proleptic Gregorian). */
+typedef int32_t tf_date;
+#define TF_DATE_DEFAULT INT32_MIN /* "use the case's own default date" */
+
+/* Parses a NUL-terminated YYYY-MM-DD; false if it is not a real calendar date. */
+bool tf_date_parse(const char *text, tf_date *out);
+/* Writes YYYY-MM-DD (10 characters and a NUL) into buf; returns buf. */
+char *tf_date_format(tf_date d, char buf[11]);
+
+/* ---- diagnostics -------------------------------------------------------------------- */
+
+typedef struct tf_diags tf_diags;
+
+/* Number of diagnostics (errors and warnings) collected. */
+size_t tf_diags_count(const tf_diags *d);
+size_t tf_diags_errors(const tf_diags *d);
+/* Writes every diagnostic as  file:line:col: error: message, the source line and a
+ * caret under the offending text, to out. */
+void tf_diags_print(const tf_diags *d, FILE *out);
+void tf_diags_free(tf_diags *d);
+
+/* ---- rule sets ---------------------------------------------------------------------- */
+
+typedef struct tf_rules tf_rules;
+
+typedef struct {
+    const char *name; /* shown in diagnostics and explanations: "rulebooks/cn/entry.rules" */
+    const char *text; /* the rulebook text; copied */
+    size_t len;
+} tf_source;
+
+/* Compiles n rulebook texts into one rule set. The case schema (types and inputs) must
+ * be among them. On success *out is the rule set; on TF_ERULES *out is NULL and *diags
+ * (when diags is not NULL) holds the errors, and it is set on success too (warnings).
+ * The caller frees both. */
+tf_rc tf_compile(const tf_source *srcs, size_t n, tf_rules **out, tf_diags **diags);
+
+/* Compiles every *.rules file under dir (recursively, in name order). */
+tf_rc tf_rules_load_dir(const char *dir, tf_rules **out, tf_diags **diags);
+
+/* Compiles the rulebooks built into the library. */
+tf_rc tf_rules_load_bundled(tf_rules **out, tf_diags **diags);
+
+void tf_rules_free(tf_rules *r);
+
+/* A short description of the rule set: the ids of its rulebooks, comma-separated, with
+ * a content hash ("cn.entry@3f2a9c1e"). Owned by r. */
+const char *tf_rules_version(const tf_rules *r);
+
+/* Writes the compiled IR of every rulebook in a readable form. */
+void tf_rules_dump(const tf_rules *r, FILE *out);
+
+/* Runs the tests written inside the rulebooks whose file name is among `files` (all
+ * when nfiles is 0). Writes a line per failure and a summary to out; *passed and
+ * *failed count the tests. Returns TF_OK when all passed, TF_ETEST otherwise. */
+tf_rc tf_rules_test(const tf_rules *r, const char *const *files, size_t nfiles, bool verbose,
+                    FILE *out, int *passed, int *failed);
+
+/* Writes what changed in the rules of every rulebook between the dates `from` and `to`
+ * (from < to): rules started or ended, set members added or removed, values changed.
+ * As JSON when json is true. */
+void tf_rules_diff(const tf_rules *r, tf_date from, tf_date to, bool json, FILE *out);
+
+/* ---- cases -------------------------------------------------------------------------- */
+
+typedef struct tf_case tf_case;
+
+/* Reads a case document (PROFILE.md) checked against the rule set's declared inputs.
+ * On TF_ECASE, err (when errlen > 0) holds one message naming the field and the value,
+ * e.g.  trip.entry_date: "2025-02-30" is not a date. */
+tf_rc tf_case_parse_json(const tf_rules *r, const char *text, size_t len, tf_case **out,
+                         char *err, size_t errlen);
+void tf_case_free(tf_case *c);
+
+/* ---- entry decisions ---------------------------------------------------------------- */
+
+typedef struct tf_decision tf_decision;
+
+typedef enum {
+    TF_TRACE_NONE = 0,
+    TF_TRACE_ON = 1,
+} tf_trace_mode;
+
+/* A callback that receives the trace of an evaluation, one line at a time (no newline). */
+typedef void (*tf_trace_fn)(void *user, const char *line);
+
+tf_decision *tf_decision_new(void);
+void tf_decision_free(tf_decision *d);
+
+/* Decides whether the case's trip is admitted without a visa, as of `as_of`
+ * (TF_DATE_DEFAULT: the trip's entry date). Uses the rulebook whose destination is the
+ * case's trip.to. Never allocates: d is filled in place and may be reused.
+ * TF_ECASE: the case lacks what an entry check needs (trip.to, trip.entry_date,
+ * trip.purpose, trip.days or trip.exit_date, nationality); TF_ENOTFOUND: no rulebook for
+ * trip.to. tf_decision_error then names the field. */
+tf_rc tf_check(const tf_rules *r, const tf_case *c, tf_date as_of, tf_decision *d);
+
+/* As tf_check, calling trace for every step of the evaluation. */
+tf_rc tf_check_traced(const tf_rules *r, const tf_case *c, tf_date as_of, tf_decision *d,
+                      tf_trace_fn trace, void *user);
+
+/* The outcome: "visa_free", "transit_visa_free", "visa_required", ... Owned by r. */
+const char *tf_decision_outcome(const tf_decision *d);
+/* The id of the deciding rule ("cn.entry.unilateral"), or NULL when none admitted. */
+const char *tf_decision_regime(const tf_decision *d);
+/* The latest departure date allowed by the deciding rule, or TF_DATE_DEFAULT. */
+tf_date tf_decision_latest_departure(const tf_decision *d);
+/* The message of a TF_ECASE or TF_ENOTFOUND from tf_check. */
+const char *tf_decision_error(const tf_decision *d);
+
+/* The decision as one JSON object (PROFILE.md), NUL-terminated, malloc'd; the caller
+ * frees it. NULL when out of memory. */
+char *tf_decision_json(const tf_decision *d);
+/* The decision and its explanation as readable text. */
+void tf_decision_print(const tf_decision *d, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
