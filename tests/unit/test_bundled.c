@@ -1,0 +1,99 @@
+/*
+ * test_bundled.c — the rulebooks embedded by cmake/embed.cmake.
+ *
+ * The generated table must hold every .rules file under rulebooks/, byte for byte, each
+ * NUL-terminated, named relative to the repository root, rulebooks/case.rules first and
+ * the rest in name order. The files are read back from TF_SOURCE_DIR (set by
+ * tests/CMakeLists.txt) and compared with what was compiled in.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/bundled.h"
+
+#ifndef TF_SOURCE_DIR
+#error "TF_SOURCE_DIR must be the repository root"
+#endif
+
+/* The whole file at TF_SOURCE_DIR/rel, malloc'd; *len is its size. NULL if unreadable. */
+static char *read_source(const char *rel, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", TF_SOURCE_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (bigger == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static void test_case_rules_first(void **state)
+{
+    (void)state;
+    assert_true(tf_bundled_count >= 1);
+    assert_string_equal(tf_bundled_sources[0].name, "rulebooks/case.rules");
+}
+
+static void test_order_and_names(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < tf_bundled_count; i++) {
+        const char *name = tf_bundled_sources[i].name;
+        assert_non_null(name);
+        assert_int_equal(strncmp(name, "rulebooks/", 10), 0);
+        size_t n = strlen(name);
+        assert_true(n > 6 && strcmp(name + n - 6, ".rules") == 0);
+        if (i >= 2)
+            assert_true(strcmp(tf_bundled_sources[i - 1].name, name) < 0);
+    }
+}
+
+static void test_bytes_match_files(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < tf_bundled_count; i++) {
+        const tf_source *s = &tf_bundled_sources[i];
+        size_t len = 0;
+        char *text = read_source(s->name, &len);
+        if (text == NULL)
+            fail_msg("cannot read %s/%s", TF_SOURCE_DIR, s->name);
+        assert_int_equal(s->len, len);
+        assert_memory_equal(s->text, text, len);
+        assert_int_equal(s->text[s->len], '\0');
+        free(text);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_case_rules_first),
+        cmocka_unit_test(test_order_and_names),
+        cmocka_unit_test(test_bytes_match_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
