@@ -1,0 +1,163 @@
+/*
+ * diag.c — collecting and printing diagnostics.
+ *
+ * A diagnostic prints as
+ *
+ *     rulebooks/cn/entry.rules:12:9: error: unknown country code "ZZ"
+ *        12 |   {FR ZZ} from 2024-01-01
+ *           |       ^~
+ *
+ * with an optional note in the same form. The format is pinned by golden tests.
+ */
+#include "base/diag.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+tf_diags *diags_new(void) { return calloc(1, sizeof(tf_diags)); }
+
+int diags_add_file(tf_diags *d, const char *name, const char *text, size_t len) {
+    diag_file *nf = realloc(d->files, (d->nfiles + 1) * sizeof *nf);
+    if (!nf) return -1;
+    d->files = nf;
+    diag_file *f = &d->files[d->nfiles];
+    f->name = strdup(name);
+    f->text = malloc(len + 1);
+    if (!f->name || !f->text) {
+        free(f->name);
+        free(f->text);
+        return -1;
+    }
+    memcpy(f->text, text, len);
+    f->text[len] = 0;
+    f->len = len;
+    return (int)d->nfiles++;
+}
+
+static char *vfmt(const char *fmt, va_list ap) {
+    char small[512];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap2);
+    va_end(ap2);
+    if (n < 0) return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s) return NULL;
+    if ((size_t)n < sizeof small)
+        memcpy(s, small, (size_t)n + 1);
+    else
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+static void add(tf_diags *d, diag_sev sev, span at, const char *fmt, va_list ap) {
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        diag *nv = realloc(d->v, cap * sizeof *nv);
+        if (!nv) {
+            d->oom = 1;
+            if (sev == SEV_ERROR) d->errors++;
+            return;
+        }
+        d->v = nv;
+        d->cap = cap;
+    }
+    diag *g = &d->v[d->n++];
+    memset(g, 0, sizeof *g);
+    g->sev = sev;
+    g->at = at;
+    g->msg = vfmt(fmt, ap);
+    if (sev == SEV_ERROR) d->errors++;
+}
+
+void diag_error(tf_diags *d, span at, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    add(d, SEV_ERROR, at, fmt, ap);
+    va_end(ap);
+}
+
+void diag_warning(tf_diags *d, span at, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    add(d, SEV_WARNING, at, fmt, ap);
+    va_end(ap);
+}
+
+void diag_note(tf_diags *d, span at, const char *fmt, ...) {
+    if (!d->n) return;
+    diag *g = &d->v[d->n - 1];
+    if (g->note) return;
+    va_list ap;
+    va_start(ap, fmt);
+    g->note = vfmt(fmt, ap);
+    va_end(ap);
+    g->note_at = at;
+}
+
+void diag_line_col(const char *text, size_t len, size_t off, int *line, int *col) {
+    int l = 1;
+    size_t bol = 0;
+    if (off > len) off = len;
+    for (size_t i = 0; i < off; i++)
+        if (text[i] == '\n') {
+            l++;
+            bol = i + 1;
+        }
+    *line = l;
+    *col = (int)(off - bol) + 1;
+}
+
+/* Prints "name:line:col: sev: msg", the source line and a caret line under `at`. */
+static void print_one(const tf_diags *d, FILE *out, const char *sev, span at, const char *msg) {
+    if (at.file >= d->nfiles) {
+        fprintf(out, "%s: %s\n", sev, msg ? msg : "(out of memory)");
+        return;
+    }
+    const diag_file *f = &d->files[at.file];
+    int line, col;
+    diag_line_col(f->text, f->len, at.off, &line, &col);
+    fprintf(out, "%s:%d:%d: %s: %s\n", f->name, line, col, sev, msg ? msg : "(out of memory)");
+    size_t bol = at.off > f->len ? f->len : at.off;
+    while (bol > 0 && f->text[bol - 1] != '\n') bol--;
+    size_t eol = bol;
+    while (eol < f->len && f->text[eol] != '\n') eol++;
+    fprintf(out, "%5d | ", line);
+    for (size_t i = bol; i < eol; i++) fputc(f->text[i] == '\t' ? ' ' : f->text[i], out);
+    fputs("\n      | ", out);
+    for (int i = 1; i < col; i++) fputc(' ', out);
+    fputc('^', out);
+    size_t n = at.len;
+    if (at.off + n > eol) n = at.off < eol ? eol - at.off : 1;
+    for (size_t i = 1; i < n; i++) fputc('~', out);
+    fputc('\n', out);
+}
+
+size_t tf_diags_count(const tf_diags *d) { return d ? d->n : 0; }
+size_t tf_diags_errors(const tf_diags *d) { return d ? d->errors : 0; }
+
+void tf_diags_print(const tf_diags *d, FILE *out) {
+    if (!d) return;
+    static const char *const sevs[] = {"error", "warning", "note"};
+    for (size_t i = 0; i < d->n; i++) {
+        print_one(d, out, sevs[d->v[i].sev], d->v[i].at, d->v[i].msg);
+        if (d->v[i].note) print_one(d, out, "note", d->v[i].note_at, d->v[i].note);
+    }
+    if (d->oom) fputs("error: out of memory while collecting diagnostics\n", out);
+}
+
+void tf_diags_free(tf_diags *d) {
+    if (!d) return;
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].msg);
+        free(d->v[i].note);
+    }
+    free(d->v);
+    for (size_t i = 0; i < d->nfiles; i++) {
+        free(d->files[i].name);
+        free(d->files[i].text);
+    }
+    free(d->files);
+    free(d);
+}

@@ -1,0 +1,293 @@
+/*
+ * case.c — reading a case document (JSON) against the declared inputs.
+ *
+ * The declared inputs are the schema: an object key is either an input's path, the
+ * parent of some input's path (an object to descend into), or an unknown field. Values
+ * are checked by type: a date must be a real calendar date, a country one of the table,
+ * a port a declared port or a well-formed IATA code (three capital letters: a code no
+ * rule names is valid, it is simply not designated), a member one of its enumeration.
+ * The first problem ends the read with one message: `path: "value" is not ...`.
+ */
+#include "eval/case.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/country.h"
+#include "base/date.h"
+
+#define MAX_CASE_BYTES (16u << 20)
+#define MAX_DEPTH 8
+
+tf_case *case_new(const tf_rules *r) {
+    tf_case *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->r = r;
+    arena_init(&c->mem, 4096, 0);
+    uint32_t n = r->ninputs ? r->ninputs : 1;
+    c->vals = arena_array(&c->mem, n, sizeof(rv));
+    c->known = arena_array(&c->mem, n, 1);
+    c->text = arena_array(&c->mem, n, sizeof(char *));
+    if (arena_failed(&c->mem)) {
+        tf_case_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void case_set(tf_case *c, uint32_t i, rv v, const char *text) {
+    c->vals[i] = v;
+    c->known[i] = 1;
+    c->text[i] = text;
+}
+
+void case_apply_defaults(tf_case *c) {
+    for (uint32_t i = 0; i < c->r->ninputs; i++)
+        if (!c->known[i] && c->r->inputs[i].has_default) case_set(c, i, c->r->inputs[i].deflt, NULL);
+}
+
+void tf_case_free(tf_case *c) {
+    if (!c) return;
+    json_decref(c->doc);
+    arena_free(&c->mem);
+    free(c);
+}
+
+typedef struct {
+    tf_case *c;
+    char *err;
+    size_t errlen;
+} reader;
+
+static int fail(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(reader *rd, const char *fmt, ...) {
+    if (rd->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(rd->err, rd->errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* The JSON text of v, shortened to fit a message. */
+static const char *shown(const json_t *v, char buf[80]) {
+    char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (!s) return "(value)";
+    size_t n = strlen(s);
+    if (n > 60) snprintf(buf, 80, "%.57s...", s);
+    else snprintf(buf, 80, "%s", s);
+    free(s);
+    return buf;
+}
+
+static const char *enum_list(const ir_enum *e, char *buf, size_t n) {
+    size_t k = 0;
+    buf[0] = 0;
+    for (uint32_t i = 0; i < e->nmembers && k + 4 < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", e->members[i]);
+    return buf;
+}
+
+/* Converts one scalar JSON value of type t; on failure writes the message. */
+static int scalar(reader *rd, const char *path, type_t t, const json_t *v, rv *out, const char **text) {
+    const tf_rules *r = rd->c->r;
+    char b[80];
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    size_t sl = s ? json_string_length(v) : 0;
+    *text = NULL;
+    switch (TYPE_BASE(t)) {
+    case TY_BOOL:
+        if (!json_is_boolean(v)) return fail(rd, "%s: %s is not true or false", path, shown(v, b));
+        out->i = json_is_true(v);
+        return 0;
+    case TY_INT: {
+        double d = json_is_integer(v) ? (double)json_integer_value(v) : json_is_real(v) ? json_real_value(v) : NAN;
+        if (!json_is_number(v) || d != floor(d) || fabs(d) > 1e12)
+            return fail(rd, "%s: %s is not a whole number", path, shown(v, b));
+        out->i = (int64_t)d;
+        return 0;
+    }
+    case TY_NUMBER:
+    case TY_MONEY:
+        if (!json_is_number(v) || !isfinite(json_number_value(v)) || fabs(json_number_value(v)) > 1e15)
+            return fail(rd, "%s: %s is not a number", path, shown(v, b));
+        out->d = json_number_value(v);
+        return 0;
+    case TY_DATE: {
+        int32_t d;
+        if (!s || !date_parse(s, sl, &d)) return fail(rd, "%s: %s is not a date (YYYY-MM-DD)", path, shown(v, b));
+        out->i = d;
+        return 0;
+    }
+    case TY_TIME: {
+        int32_t m;
+        if (!s || !time_parse(s, sl, &m)) return fail(rd, "%s: %s is not a time of day (HH:MM)", path, shown(v, b));
+        out->i = m;
+        return 0;
+    }
+    case TY_DURATION:
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000)
+            return fail(rd, "%s: %s is not a number of days", path, shown(v, b));
+        out->i = json_integer_value(v) * 1440;
+        return 0;
+    case TY_COUNTRY: {
+        int c = s ? country_find(s, sl) : -1;
+        if (c < 0) return fail(rd, "%s: %s is not a country code (ISO 3166-1 alpha-2)", path, shown(v, b));
+        out->i = c;
+        return 0;
+    }
+    case TY_PORT: {
+        int p = s ? ir_port_find(r, s, sl) : -1;
+        if (p >= 0) {
+            out->i = p;
+            return 0;
+        }
+        int ok = s && sl == 3;
+        for (size_t i = 0; ok && i < 3; i++) ok = s[i] >= 'A' && s[i] <= 'Z';
+        if (!ok) return fail(rd, "%s: %s is not a port code (an IATA code such as PEK, or a declared port id)", path, shown(v, b));
+        out->i = PORT_UNDESIGNATED;
+        *text = arena_strndup(&rd->c->mem, s, sl);
+        return 0;
+    }
+    case TY_STRING:
+        if (!s) return fail(rd, "%s: %s is not a string", path, shown(v, b));
+        out->s = arena_strndup(&rd->c->mem, s, sl);
+        return 0;
+    case TY_ENUM: {
+        const ir_enum *e = &r->enums[TYPE_ARG(t)];
+        for (uint32_t i = 0; s && i < e->nmembers; i++)
+            if (strlen(e->members[i]) == sl && !memcmp(e->members[i], s, sl)) {
+                out->i = i;
+                return 0;
+            }
+        char list[512];
+        return fail(rd, "%s: %s is not one of %s", path, shown(v, b), enum_list(e, list, sizeof list));
+    }
+    default: return fail(rd, "%s: this field cannot be read", path);
+    }
+}
+
+/* Checks a list input: an array of scalars, or of records with the declared fields. */
+static int list(reader *rd, const char *path, const ir_input *in, const json_t *v) {
+    char b[80], p[256];
+    if (!json_is_array(v)) return fail(rd, "%s: %s is not a list", path, shown(v, b));
+    if (json_array_size(v) > 10000) return fail(rd, "%s: a list of more than 10000 items", path);
+    size_t i;
+    json_t *el;
+    json_array_foreach(v, i, el) {
+        rv out;
+        const char *text;
+        snprintf(p, sizeof p, "%s[%zu]", path, i);
+        if (!in->nfields) {
+            if (scalar(rd, p, in->elem, el, &out, &text)) return -1;
+            continue;
+        }
+        if (!json_is_object(el)) return fail(rd, "%s: %s is not an object", p, shown(el, b));
+        const char *key;
+        json_t *fv;
+        json_object_foreach((json_t *)el, key, fv) {
+            uint32_t f = 0;
+            while (f < in->nfields && strcmp(in->fields[f], key)) f++;
+            if (f == in->nfields) return fail(rd, "%s.%s: unknown field", p, key);
+            char fp[300];
+            snprintf(fp, sizeof fp, "%s.%s", p, key);
+            if (scalar(rd, fp, in->ftypes[f], fv, &out, &text)) return -1;
+        }
+        for (uint32_t f = 0; f < in->nfields; f++)
+            if (!json_object_get(el, in->fields[f])) return fail(rd, "%s.%s: missing", p, in->fields[f]);
+    }
+    return 0;
+}
+
+/* True when some input's path starts with `path` followed by a dot. */
+static int is_parent(const tf_rules *r, const char *path, size_t n) {
+    for (uint32_t i = 0; i < r->ninputs; i++)
+        if (!strncmp(r->inputs[i].name, path, n) && r->inputs[i].name[n] == '.') return 1;
+    return 0;
+}
+
+static int object(reader *rd, const json_t *obj, char *path, size_t plen, int depth) {
+    const tf_rules *r = rd->c->r;
+    const char *key;
+    json_t *v;
+    char b[80];
+    json_object_foreach((json_t *)obj, key, v) {
+        size_t kl = strlen(key);
+        if (plen + 1 + kl + 1 > 256) return fail(rd, "%.*s: a field name is too long", (int)plen, path);
+        size_t n = plen;
+        if (plen) path[n++] = '.';
+        memcpy(path + n, key, kl + 1);
+        n += kl;
+        if (json_is_null(v)) {
+            path[plen] = 0;
+            continue; /* null: the same as leaving the field out */
+        }
+        int in = ir_input_find(r, path, n);
+        if (in >= 0) {
+            const ir_input *def = &r->inputs[in];
+            if (TYPE_BASE(def->type) == TY_LIST) {
+                if (list(rd, path, def, v)) return -1;
+            } else {
+                rv out;
+                const char *text;
+                if (scalar(rd, path, def->type, v, &out, &text)) return -1;
+                case_set(rd->c, (uint32_t)in, out, text);
+            }
+        } else if (is_parent(r, path, n)) {
+            if (!json_is_object(v)) return fail(rd, "%s: %s is not an object", path, shown(v, b));
+            if (depth >= MAX_DEPTH || object(rd, v, path, n, depth + 1)) return -1;
+        } else {
+            return fail(rd, "%s: unknown field", path);
+        }
+        path[plen] = 0;
+    }
+    return 0;
+}
+
+tf_rc tf_case_parse_json(const tf_rules *r, const char *text, size_t len, tf_case **out, char *err,
+                         size_t errlen) {
+    *out = NULL;
+    if (errlen) err[0] = 0;
+    reader rd = {NULL, err, errlen};
+    if (len > MAX_CASE_BYTES) {
+        fail(&rd, "the case is larger than %u MiB", MAX_CASE_BYTES >> 20);
+        return TF_ELIMIT;
+    }
+    json_error_t je;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!doc) {
+        if (len == 0 || strspn(text, " \t\r\n") == len) fail(&rd, "the case is empty");
+        else fail(&rd, "invalid JSON at line %d, column %d: %s", je.line, je.column, je.text);
+        return TF_ECASE;
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        fail(&rd, "the case must be a JSON object");
+        return TF_ECASE;
+    }
+    tf_case *c = case_new(r);
+    if (!c) {
+        json_decref(doc);
+        return TF_ENOMEM;
+    }
+    c->doc = doc;
+    rd.c = c;
+    char path[256] = "";
+    if (object(&rd, doc, path, 0, 0)) {
+        tf_case_free(c);
+        return TF_ECASE;
+    }
+    for (uint32_t i = 0; i < r->ninputs; i++)
+        if (r->inputs[i].required && !c->known[i]) {
+            fail(&rd, "%s: missing", r->inputs[i].name);
+            tf_case_free(c);
+            return TF_ECASE;
+        }
+    case_apply_defaults(c);
+    *out = c;
+    return TF_OK;
+}

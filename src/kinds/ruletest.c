@@ -1,0 +1,86 @@
+/*
+ * ruletest.c — running the tests written inside rulebooks.
+ *
+ * A test's givens are already typed constants (the checker checked them as a case's
+ * fields); here they become a case, the entry kind decides it, and the outcome, the
+ * deciding rule and the latest departure are compared with what the test expects. A
+ * failure prints the test's location and both sides.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "kinds/entry.h"
+
+/* True when the rulebook's file is among files (or files is empty). */
+static int selected(const tf_rules *r, const ir_rulebook *rb, const char *const *files, size_t n) {
+    if (!n) return 1;
+    const char *name = r->files[rb->file].name;
+    for (size_t i = 0; i < n; i++) {
+        size_t a = strlen(name), b = strlen(files[i]);
+        if (!strcmp(name, files[i]) || (a > b && !strcmp(name + a - b, files[i]) && name[a - b - 1] == '/') ||
+            (b > a && !strcmp(files[i] + b - a, name) && files[i][b - a - 1] == '/'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Runs one test; returns 1 when it passed. Writes the failure to out. */
+static int run_one(const tf_rules *r, const ir_rulebook *rb, const ir_test *t, tf_decision *d, int verbose, FILE *out) {
+    char where[300], b1[11], b2[11];
+    tf_case *c = case_new(r);
+    if (!c) {
+        fprintf(out, "%s: test \"%s\": out of memory\n", ir_where(r, t->sp, where, sizeof where), t->name);
+        return 0;
+    }
+    for (uint32_t i = 0; i < t->ngivens; i++) case_set(c, t->givens[i].input, t->givens[i].val, t->givens[i].text);
+    case_apply_defaults(c);
+    tf_rc rc = tf_check(r, c, t->as_of, d);
+    tf_case_free(c);
+    ir_where(r, t->sp, where, sizeof where);
+    if (rc) {
+        fprintf(out, "%s: FAIL test \"%s\": %s\n", where, t->name, d->error);
+        return 0;
+    }
+    if (d->rb != rb) {
+        fprintf(out, "%s: FAIL test \"%s\": decided by rulebook %s, not %s (check trip.to)\n", where, t->name,
+                d->rb->id, rb->id);
+        return 0;
+    }
+    int ok = d->out == t->expect && (t->by < 0 || d->best == t->by) &&
+             (t->until == TF_DATE_DEFAULT || (d->best >= 0 && d->res[d->best].latest == t->until));
+    if (!ok) {
+        fprintf(out, "%s: FAIL test \"%s\"\n", where, t->name);
+        fprintf(out, "    expected %s", outcome_names[t->expect]);
+        if (t->by >= 0) fprintf(out, " by %s", rb->rules[t->by].name);
+        if (t->until != TF_DATE_DEFAULT) fprintf(out, " until %s", date_format(t->until, b1));
+        fprintf(out, "\n    got      %s", outcome_names[d->out]);
+        if (d->best >= 0) {
+            fprintf(out, " by %s", rb->rules[d->best].name);
+            if (d->res[d->best].has_stay) fprintf(out, " until %s", date_format(d->res[d->best].latest, b2));
+        }
+        fputc('\n', out);
+        if (verbose) tf_decision_print(d, out);
+    } else if (verbose) {
+        fprintf(out, "%s: ok test \"%s\"\n", where, t->name);
+    }
+    return ok;
+}
+
+tf_rc tf_rules_test(const tf_rules *r, const char *const *files, size_t nfiles, bool verbose, FILE *out, int *passed,
+                    int *failed) {
+    *passed = *failed = 0;
+    tf_decision *d = tf_decision_new();
+    if (!d) return TF_ENOMEM;
+    for (uint32_t b = 0; b < r->nbooks; b++) {
+        const ir_rulebook *rb = &r->books[b];
+        if (!selected(r, rb, files, nfiles)) continue;
+        for (uint32_t i = 0; i < rb->ntests; i++) {
+            if (run_one(r, rb, &rb->tests[i], d, verbose, out)) ++*passed;
+            else ++*failed;
+        }
+    }
+    tf_decision_free(d);
+    fprintf(out, "%d passed, %d failed\n", *passed, *failed);
+    return *failed ? TF_ETEST : TF_OK;
+}

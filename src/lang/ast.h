@@ -1,0 +1,137 @@
+/*
+ * ast.h — the syntax tree of a rulebook file.
+ *
+ * The parser builds it in the compile arena; the checker annotates it in place (types
+ * and what each name refers to); the compiler reads it to build the IR and then the
+ * whole arena is thrown away. Every node carries the span of its text. Lists are
+ * arrays with a count, allocated once their length is known.
+ */
+#ifndef TF_AST_H
+#define TF_AST_H
+
+#include <stdint.h>
+
+#include "base/diag.h"
+#include "lang/types.h"
+
+typedef enum {
+    EX_NAME,     /* an identifier: input, set, value, member, country or port */
+    EX_NUMBER,   /* 42, 3.5 */
+    EX_STRING,   /* "text" */
+    EX_DATE,     /* 2024-12-17 */
+    EX_TIME,     /* 23:59 */
+    EX_DURATION, /* 30 days, 240 hours */
+    EX_BOOL,     /* true, false */
+    EX_SETLIT,   /* {A B C} */
+    EX_BINARY,   /* a OP b; op is the operator's token kind */
+    EX_UNARY,    /* not a, -a; op is KW_NOT or TK_MINUS */
+    EX_IN,       /* a in b; negated for `not in` */
+    EX_IF,       /* if a then b else c */
+} ex_kind;
+
+/* What a name refers to, set by the checker. */
+typedef enum { REF_NONE, REF_INPUT, REF_SET, REF_VALUE, REF_MEMBER, REF_COUNTRY, REF_PORT } ref_kind;
+
+typedef struct ast_expr {
+    ex_kind kind;
+    int op;            /* EX_BINARY/EX_UNARY: operator token; EX_IN: 1 when negated */
+    span sp;           /* the whole expression */
+    struct ast_expr *a, *b, *c;
+    struct ast_expr **elems; /* EX_SETLIT */
+    uint32_t nelems;
+    double num;        /* EX_NUMBER; EX_DURATION: the amount */
+    int64_t ival;      /* EX_DURATION: minutes; EX_DATE: day; EX_TIME: minutes; EX_BOOL */
+    /* filled by the checker */
+    type_t type;
+    ref_kind ref;
+    uint32_t ref_index;   /* input, set, value, port index; enum member; country index */
+    int is_const;         /* depends on no input */
+} ast_expr;
+
+typedef struct {
+    span *ids;
+    uint32_t n;
+} ast_cites;
+
+/* One dated item of a set or value: EXPR [from D] [until D] [cite ...]. */
+typedef struct {
+    span sp;
+    ast_expr *e;
+    span from_sp, until_sp; /* len 0 when absent */
+    int32_t from, until;    /* day numbers, set by the checker; DATE_NONE when open */
+    ast_cites cites;
+} ast_item;
+
+typedef enum { CL_REQUIRE, CL_PORTS, CL_EXIT_PORTS, CL_STAY, CL_LIMIT, CL_OUTCOME, CL_FROM, CL_UNTIL } cl_kind;
+typedef enum { COUNT_NEXT_MIDNIGHT, COUNT_ENTRY_DAY } count_kind;
+
+typedef struct {
+    cl_kind kind;
+    span sp;
+    ast_expr *e, *e2;  /* CL_LIMIT: e in e2 */
+    span because;      /* a string token, len 0 when absent */
+    ast_cites cites;
+    count_kind counting;
+    span name;         /* CL_OUTCOME: the outcome; CL_FROM/CL_UNTIL: the date */
+} ast_clause;
+
+/* A syntactic type: one of, list of, record, or a name (with a currency for money). */
+typedef struct ast_type {
+    enum { AT_NAME, AT_ENUM, AT_LIST, AT_RECORD } kind;
+    span sp;
+    span name, arg;          /* AT_NAME: type name and optional argument (money CUR) */
+    span *members;           /* AT_ENUM */
+    uint32_t nmembers;
+    struct ast_type *elem;   /* AT_LIST */
+    span *fields;            /* AT_RECORD: field names */
+    struct ast_type **ftypes;
+    uint32_t nfields;
+} ast_type;
+
+typedef struct {
+    span path;
+    ast_expr *val;
+    uint32_t input; /* set by the checker */
+} ast_given;
+
+typedef enum { D_SOURCE, D_PORT, D_TYPE, D_INPUT, D_SET, D_VALUE, D_ENTRY, D_TRANSIT, D_TEST } decl_kind;
+
+typedef struct {
+    decl_kind kind;
+    span sp;        /* the keyword */
+    span name;      /* the declared name; D_TEST: its title string */
+    span title;     /* string token, len 0 when absent */
+    /* D_SOURCE */
+    span date;
+    span *urls;
+    uint32_t nurls;
+    /* D_PORT */
+    span area;
+    /* D_TYPE, D_INPUT */
+    ast_type *ty;
+    int required;
+    ast_expr *deflt;
+    /* D_SET, D_VALUE */
+    ast_item *items;
+    uint32_t nitems;
+    /* D_ENTRY, D_TRANSIT */
+    ast_clause *clauses;
+    uint32_t nclauses;
+    ast_cites cites;   /* the rule's own sources */
+    /* D_TEST */
+    ast_given *givens;
+    uint32_t ngivens;
+    span as_of, expect, by, until; /* len 0 when absent */
+} ast_decl;
+
+typedef struct {
+    uint32_t file;
+    span kw;          /* the `rulebook` keyword */
+    span id, title;
+    span destination; /* len 0 when absent */
+    span otherwise;
+    ast_decl *decls;
+    uint32_t ndecls;
+} ast_rulebook;
+
+#endif

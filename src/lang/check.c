@@ -1,0 +1,849 @@
+/*
+ * check.c — names, types and dates: everything that must hold before compilation.
+ *
+ * Runs over the syntax trees of all rulebooks of a compilation. First the global names:
+ * types, inputs (the case document) and ports, which every rulebook sees. Then each
+ * rulebook on its own: sources, sets, values, rules and tests. Sets and values are typed
+ * lazily, on first use, which both allows declarations in any order and finds cycles
+ * (a set that refers to itself). The checker reports, and never stops at the first
+ * error: every unknown name, type mismatch, impossible date, overlap of dated versions
+ * and period that ends before it begins is reported in one run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/country.h"
+#include "base/date.h"
+#include "lang/lex.h"
+#include "lang/sema.h"
+
+/* ---- small helpers shared with compile.c ----------------------------------------- */
+
+const char *sema_str(sema *s, span sp) {
+    return arena_strndup(&s->r->mem, s->texts[sp.file] + sp.off, sp.len);
+}
+
+const char *sema_string_lit(sema *s, span sp) {
+    if (sp.len < 2) return arena_strndup(&s->r->mem, "", 0);
+    const char *t = s->texts[sp.file] + sp.off + 1;
+    size_t n = sp.len - 2;
+    char *out = arena_alloc(&s->r->mem, n + 1);
+    if (!out) return "";
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        if (c == '\\' && i + 1 < n) {
+            c = t[++i];
+            if (c == 'n') c = '\n';
+        }
+        out[j++] = c;
+    }
+    out[j] = 0;
+    return out;
+}
+
+int sema_is(const sema *s, span sp, const char *w) {
+    size_t n = strlen(w);
+    return sp.len == n && memcmp(s->texts[sp.file] + sp.off, w, n) == 0;
+}
+
+static int span_eq(const sema *s, span a, span b) {
+    return a.len == b.len && memcmp(s->texts[a.file] + a.off, s->texts[b.file] + b.off, a.len) == 0;
+}
+
+#define SP(s, sp) (int)(sp).len, (s)->texts[(sp).file] + (sp).off
+
+/* A readable name for a type, in a static rotating buffer (for messages). */
+static const char *type_name(const sema *s, type_t t) {
+    static char bufs[4][96];
+    static int next;
+    char *b = bufs[next++ & 3];
+    static const char *const base[] = {"(error)", "bool", "int", "number", "money", "date",
+                                       "time", "duration", "country", "port", "string",
+                                       "enum", "set", "list"};
+    ty_base k = TYPE_BASE(t);
+    if (k == TY_ENUM) {
+        uint32_t e = TYPE_ARG(t);
+        snprintf(b, 96, "%s", e < s->r->nenums ? s->r->enums[e].name : "enum");
+    } else if (k == TY_SET) {
+        type_t el = TYPE_SET_ELEM(t);
+        snprintf(b, 96, "set of %s", TYPE_BASE(el) == TY_ENUM ? type_name(s, el) : base[TYPE_BASE(el)]);
+    } else if (k == TY_MONEY) {
+        uint32_t c = TYPE_ARG(t);
+        snprintf(b, 96, "money %c%c%c", 'A' + (int)(c / 676), 'A' + (int)(c / 26 % 26), 'A' + (int)(c % 26));
+    } else {
+        snprintf(b, 96, "%s", k <= TY_LIST ? base[k] : "?");
+    }
+    return b;
+}
+
+/* ---- dates ------------------------------------------------------------------------- */
+
+/* Parses a date token; reports an impossible date. Returns DATE_NONE for an empty span. */
+static int32_t check_date(sema *s, span sp) {
+    if (!sp.len) return DATE_NONE;
+    int32_t d;
+    if (!date_parse(s->texts[sp.file] + sp.off, sp.len, &d)) {
+        diag_error(s->d, sp, "%.*s is not a date", SP(s, sp));
+        return DATE_NONE;
+    }
+    return d;
+}
+
+/* Reports a period that ends before it begins. */
+static void check_period(sema *s, int32_t from, int32_t until, span from_sp, span until_sp) {
+    if (from != DATE_NONE && until != DATE_NONE && until < from) {
+        diag_error(s->d, until_sp, "this period ends (%.*s) before it begins (%.*s)", SP(s, until_sp),
+                   SP(s, from_sp));
+    }
+}
+
+static int periods_overlap(int32_t f1, int32_t u1, int32_t f2, int32_t u2) {
+    int32_t lo1 = f1 == DATE_NONE ? DATE_MIN : f1, hi1 = u1 == DATE_NONE ? DATE_MAX : u1;
+    int32_t lo2 = f2 == DATE_NONE ? DATE_MIN : f2, hi2 = u2 == DATE_NONE ? DATE_MAX : u2;
+    return lo1 <= hi2 && lo2 <= hi1;
+}
+
+/* ---- global names: types, inputs, ports ------------------------------------------ */
+
+static int find_enum_member(const ir_enum *e, const char *t, size_t n) {
+    for (uint32_t i = 0; i < e->nmembers; i++)
+        if (strlen(e->members[i]) == n && !memcmp(e->members[i], t, n)) return (int)i;
+    return -1;
+}
+
+/* Registers an enumeration; returns its type. */
+static type_t new_enum(sema *s, const char *name, const ast_type *at) {
+    tf_rules *r = s->r;
+    ir_enum *ne = arena_grow(&r->mem, r->enums, r->nenums * sizeof *ne, (r->nenums + 1) * sizeof *ne);
+    if (!ne) return TY_ERR;
+    r->enums = ne;
+    ir_enum *e = &r->enums[r->nenums];
+    e->name = name;
+    e->members = arena_array(&r->mem, at->nmembers, sizeof(char *));
+    if (!e->members) return TY_ERR;
+    for (uint32_t i = 0; i < at->nmembers; i++) {
+        span m = at->members[i];
+        if (find_enum_member(e, s->texts[m.file] + m.off, m.len) >= 0) {
+            diag_error(s->d, m, "%.*s is listed twice in this enumeration", SP(s, m));
+            continue;
+        }
+        e->members[e->nmembers++] = sema_str(s, m);
+    }
+    if (e->nmembers > 256) {
+        diag_error(s->d, at->sp, "an enumeration may have at most 256 members");
+        return TY_ERR;
+    }
+    return TYPE(TY_ENUM, 0, r->nenums++);
+}
+
+static type_t lookup_type_name(sema *s, span name, span arg) {
+    static const struct {
+        const char *n;
+        ty_base b;
+    } builtin[] = {{"bool", TY_BOOL},         {"int", TY_INT},         {"number", TY_NUMBER},
+                   {"money", TY_MONEY},       {"date", TY_DATE},       {"time", TY_TIME},
+                   {"duration", TY_DURATION}, {"country", TY_COUNTRY}, {"port", TY_PORT},
+                   {"string", TY_STRING}};
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+        if (!sema_is(s, name, builtin[i].n)) continue;
+        if (builtin[i].b != TY_MONEY) return TYPE(builtin[i].b, 0, 0);
+        const char *c = s->texts[arg.file] + arg.off;
+        if (arg.len != 3 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c[2] < 'A' || c[2] > 'Z') {
+            diag_error(s->d, arg, "%.*s is not a currency code (three capital letters)", SP(s, arg));
+            return TY_ERR;
+        }
+        return TYPE(TY_MONEY, 0, (uint32_t)((c[0] - 'A') * 676 + (c[1] - 'A') * 26 + (c[2] - 'A')));
+    }
+    for (uint32_t i = 0; i < s->ntypes; i++)
+        if (span_eq(s, s->types[i].name, name)) return s->types[i].type;
+    diag_error(s->d, name, "unknown type %.*s", SP(s, name));
+    return TY_ERR;
+}
+
+/* Resolves a syntactic type. Lists are allowed only at the top of an input (in), where
+ * the element's record fields are stored. */
+static type_t resolve_type(sema *s, const ast_type *at, const char *enum_name, ir_input *in) {
+    if (!at) return TY_ERR;
+    switch (at->kind) {
+    case AT_NAME: return lookup_type_name(s, at->name, at->arg);
+    case AT_ENUM: return new_enum(s, enum_name, at);
+    case AT_RECORD:
+        diag_error(s->d, at->sp, "a record type may appear only inside 'list of'");
+        return TY_ERR;
+    case AT_LIST: {
+        if (!in) {
+            diag_error(s->d, at->sp, "a list type may appear only as an input's type");
+            return TY_ERR;
+        }
+        const ast_type *el = at->elem;
+        if (el->kind == AT_RECORD) {
+            in->nfields = el->nfields;
+            in->fields = arena_array(&s->r->mem, el->nfields, sizeof(char *));
+            in->ftypes = arena_array(&s->r->mem, el->nfields, sizeof(type_t));
+            if (!in->fields || !in->ftypes) return TY_ERR;
+            for (uint32_t i = 0; i < el->nfields; i++) {
+                in->fields[i] = sema_str(s, el->fields[i]);
+                in->ftypes[i] = resolve_type(s, el->ftypes[i], in->fields[i], NULL);
+            }
+            in->elem = TY_ERR;
+        } else {
+            in->elem = resolve_type(s, el, enum_name, NULL);
+        }
+        return TYPE(TY_LIST, 0, 0);
+    }
+    }
+    return TY_ERR;
+}
+
+static void register_port(sema *s, ast_decl *d) {
+    tf_rules *r = s->r;
+    if (!d->name.len) return;
+    if (ir_port_find(r, s->texts[d->name.file] + d->name.off, d->name.len) >= 0) {
+        diag_error(s->d, d->name, "port %.*s is declared twice", SP(s, d->name));
+        return;
+    }
+    if (r->nports >= 256) {
+        diag_error(s->d, d->name, "too many ports: a rule set may declare at most 256");
+        return;
+    }
+    ir_port *np = arena_grow(&r->mem, r->ports, r->nports * sizeof *np, (r->nports + 1) * sizeof *np);
+    if (!np) return;
+    r->ports = np;
+    ir_port *p = &r->ports[r->nports++];
+    p->code = sema_str(s, d->name);
+    p->name = sema_string_lit(s, d->title);
+    p->area = d->area.len ? sema_string_lit(s, d->area) : NULL;
+}
+
+static void check_globals(sema *s) {
+    tf_rules *r = s->r;
+    /* types first, in order: a type may name a type declared before it */
+    for (uint32_t b = 0; b < s->nbooks; b++) {
+        ast_rulebook *rb = s->books[b].ast;
+        for (uint32_t i = 0; i < rb->ndecls; i++) {
+            ast_decl *d = &rb->decls[i];
+            if (d->kind == D_PORT) register_port(s, d);
+            if (d->kind != D_TYPE || !d->name.len) continue;
+            for (uint32_t j = 0; j < s->ntypes; j++)
+                if (span_eq(s, s->types[j].name, d->name)) {
+                    diag_error(s->d, d->name, "type %.*s is declared twice", SP(s, d->name));
+                    diag_note(s->d, s->types[j].name, "first declared here");
+                    goto next_type;
+                }
+            {
+                type_t t = resolve_type(s, d->ty, sema_str(s, d->name), NULL);
+                named_type *nt = arena_grow(s->tmp, s->types, s->ntypes * sizeof *nt, (s->ntypes + 1) * sizeof *nt);
+                if (!nt) return;
+                s->types = nt;
+                s->types[s->ntypes++] = (named_type){d->name, t};
+            }
+        next_type:;
+        }
+    }
+    /* inputs */
+    uint32_t n = 0;
+    for (uint32_t b = 0; b < s->nbooks; b++)
+        for (uint32_t i = 0; i < s->books[b].ast->ndecls; i++) n += s->books[b].ast->decls[i].kind == D_INPUT;
+    r->inputs = arena_array(&r->mem, n ? n : 1, sizeof(ir_input));
+    s->input_decls = arena_array(s->tmp, n ? n : 1, sizeof(ast_decl *));
+    if (!r->inputs || !s->input_decls) return;
+    for (uint32_t b = 0; b < s->nbooks; b++) {
+        ast_rulebook *rb = s->books[b].ast;
+        for (uint32_t i = 0; i < rb->ndecls; i++) {
+            ast_decl *d = &rb->decls[i];
+            if (d->kind != D_INPUT || !d->name.len) continue;
+            int prev = ir_input_find(r, s->texts[d->name.file] + d->name.off, d->name.len);
+            if (prev >= 0) {
+                diag_error(s->d, d->name, "input %.*s is declared twice", SP(s, d->name));
+                diag_note(s->d, s->input_decls[prev]->name, "first declared here");
+                continue;
+            }
+            ir_input *in = &r->inputs[r->ninputs];
+            in->name = sema_str(s, d->name);
+            in->type = resolve_type(s, d->ty, in->name, in);
+            in->required = d->required;
+            s->input_decls[r->ninputs++] = d;
+        }
+    }
+    /* an input path may not also be the parent of another (trip and trip.to) */
+    for (uint32_t i = 0; i < r->ninputs; i++)
+        for (uint32_t j = 0; j < r->ninputs; j++) {
+            size_t li = strlen(r->inputs[i].name);
+            if (i != j && !strncmp(r->inputs[i].name, r->inputs[j].name, li) && r->inputs[j].name[li] == '.')
+                diag_error(s->d, s->input_decls[j]->name, "input %s is inside input %s, which is not a record",
+                           r->inputs[j].name, r->inputs[i].name);
+        }
+}
+
+/* ---- expressions ------------------------------------------------------------------- */
+
+typedef struct {
+    sema *s;
+    sema_book *bk;
+    uint32_t book;
+    int allow_inputs; /* 0 inside sets and values */
+} ectx;
+
+static type_t check_decl_type(ectx *x, uint32_t decl);
+
+static int is_numeric(ty_base b) { return b == TY_INT || b == TY_NUMBER; }
+
+/* Finds a set or value declaration of the current rulebook by name; -1 when none. */
+static int find_local(const ectx *x, span name, int want_kind) {
+    ast_rulebook *rb = x->bk->ast;
+    for (uint32_t i = 0; i < rb->ndecls; i++) {
+        ast_decl *d = &rb->decls[i];
+        if ((want_kind < 0 ? (d->kind == D_SET || d->kind == D_VALUE) : (int)d->kind == want_kind) &&
+            span_eq(x->s, d->name, name))
+            return (int)i;
+    }
+    return -1;
+}
+
+static int is_country_shape(const char *t, size_t n) {
+    return n == 2 && t[0] >= 'A' && t[0] <= 'Z' && t[1] >= 'A' && t[1] <= 'Z';
+}
+
+/* Resolves a name in expression position, given the type the context expects (TY_ERR
+ * when none). Returns its type. */
+static type_t check_name(ectx *x, ast_expr *e, type_t want) {
+    sema *s = x->s;
+    const char *t = s->texts[e->sp.file] + e->sp.off;
+    size_t n = e->sp.len;
+    e->is_const = 1;
+    /* 1. a member of the enumeration the context expects */
+    if (TYPE_BASE(want) == TY_ENUM && TYPE_ARG(want) < s->r->nenums) {
+        int m = find_enum_member(&s->r->enums[TYPE_ARG(want)], t, n);
+        if (m >= 0) {
+            e->ref = REF_MEMBER;
+            e->ref_index = (uint32_t)m;
+            return want;
+        }
+    }
+    /* 2. a set or value of this rulebook */
+    int dl = find_local(x, e->sp, -1);
+    if (dl >= 0) {
+        e->ref = x->bk->ast->decls[dl].kind == D_SET ? REF_SET : REF_VALUE;
+        e->ref_index = (uint32_t)dl; /* a declaration index until compilation */
+        return check_decl_type(x, (uint32_t)dl);
+    }
+    /* 3. an input */
+    int in = ir_input_find(s->r, t, n);
+    if (in >= 0) {
+        if (!x->allow_inputs) {
+            diag_error(s->d, e->sp, "%.*s is an input: sets and values may depend only on constants",
+                       (int)n, t);
+            return TY_ERR;
+        }
+        e->ref = REF_INPUT;
+        e->ref_index = (uint32_t)in;
+        e->is_const = 0;
+        type_t ty = s->r->inputs[in].type;
+        if (TYPE_BASE(ty) == TY_LIST) {
+            diag_error(s->d, e->sp, "%.*s is a list: lists are read by points and pathway rules, not in expressions",
+                       (int)n, t);
+            return TY_ERR;
+        }
+        return ty;
+    }
+    /* 4. a country code */
+    if (is_country_shape(t, n)) {
+        int c = country_find(t, n);
+        if (c < 0) {
+            diag_error(s->d, e->sp, "unknown country code %.*s", (int)n, t);
+            return TY_ERR;
+        }
+        e->ref = REF_COUNTRY;
+        e->ref_index = (uint32_t)c;
+        return TYPE(TY_COUNTRY, 0, 0);
+    }
+    /* 5. a port */
+    int p = ir_port_find(s->r, t, n);
+    if (p >= 0) {
+        e->ref = REF_PORT;
+        e->ref_index = (uint32_t)p;
+        return TYPE(TY_PORT, 0, 0);
+    }
+    /* 6. a member of exactly one enumeration */
+    int found = -1, count = 0;
+    for (uint32_t i = 0; i < s->r->nenums; i++) {
+        int m = find_enum_member(&s->r->enums[i], t, n);
+        if (m >= 0) {
+            if (found < 0) {
+                found = (int)i;
+                e->ref_index = (uint32_t)m;
+            }
+            count++;
+        }
+    }
+    if (count == 1) {
+        e->ref = REF_MEMBER;
+        return TYPE(TY_ENUM, 0, (uint32_t)found);
+    }
+    if (count > 1) {
+        diag_error(s->d, e->sp, "%.*s is a member of %d enumerations; compare it with a value of the one you mean",
+                   (int)n, t, count);
+        return TY_ERR;
+    }
+    if (want == TYPE(TY_PORT, 0, 0) || TYPE_ELEM(want) == TY_PORT)
+        diag_error(s->d, e->sp, "unknown port %.*s (ports are declared with 'port')", (int)n, t);
+    else
+        diag_error(s->d, e->sp, "unknown name %.*s", (int)n, t);
+    return TY_ERR;
+}
+
+static type_t check_expr(ectx *x, ast_expr *e, type_t want);
+
+static type_t check_setlit(ectx *x, ast_expr *e, type_t want) {
+    e->is_const = 1;
+    type_t el = TYPE_BASE(want) == TY_SET ? TYPE_SET_ELEM(want) : TY_ERR;
+    for (uint32_t i = 0; i < e->nelems; i++) {
+        ast_expr *m = e->elems[i];
+        type_t t = check_name(x, m, el);
+        if (t == TY_ERR) continue;
+        ty_base b = TYPE_BASE(t);
+        if (m->ref != REF_COUNTRY && m->ref != REF_PORT && m->ref != REF_MEMBER) {
+            diag_error(x->s->d, m->sp, "a set literal lists countries, ports or members; %.*s is a %s",
+                       SP(x->s, m->sp), type_name(x->s, t));
+            continue;
+        }
+        if (el == TY_ERR) {
+            el = t;
+        } else if (t != el) {
+            diag_error(x->s->d, m->sp, "%.*s is a %s, but this set holds %s values", SP(x->s, m->sp),
+                       type_name(x->s, t), type_name(x->s, el));
+            continue;
+        }
+        (void)b;
+        for (uint32_t j = 0; j < i; j++)
+            if (e->elems[j]->ref == m->ref && e->elems[j]->ref_index == m->ref_index) {
+                diag_error(x->s->d, m->sp, "%.*s is listed twice in this set", SP(x->s, m->sp));
+                break;
+            }
+    }
+    if (el == TY_ERR) {
+        if (!e->nelems) diag_error(x->s->d, e->sp, "the type of an empty set cannot be known here");
+        return TY_ERR;
+    }
+    return TYPE_SET_OF(el);
+}
+
+/* The common type of a and b for arithmetic and comparison (int widens to number). */
+static type_t unify(type_t a, type_t b) {
+    if (a == b) return a;
+    if (is_numeric(TYPE_BASE(a)) && is_numeric(TYPE_BASE(b))) return TYPE(TY_NUMBER, 0, 0);
+    return TY_ERR;
+}
+
+static type_t mismatch(ectx *x, ast_expr *e, type_t a, type_t b) {
+    diag_error(x->s->d, e->sp, "cannot apply '%s' to %s and %s", lex_kind_name(e->op), type_name(x->s, a),
+               type_name(x->s, b));
+    return TY_ERR;
+}
+
+static type_t check_binary(ectx *x, ast_expr *e) {
+    int op = e->op;
+    type_t want_a = TY_ERR;
+    /* a bare member on the right takes the left side's type */
+    type_t a = check_expr(x, e->a, want_a);
+    type_t b = check_expr(x, e->b, a);
+    e->is_const = e->a->is_const && e->b->is_const;
+    if (a == TY_ERR || b == TY_ERR) return TY_ERR;
+    ty_base ba = TYPE_BASE(a), bb = TYPE_BASE(b);
+    switch (op) {
+    case KW_AND:
+    case KW_OR:
+        if (ba != TY_BOOL || bb != TY_BOOL) return mismatch(x, e, a, b);
+        return TYPE(TY_BOOL, 0, 0);
+    case TK_EQ:
+    case TK_NE:
+        if (unify(a, b) == TY_ERR || ba == TY_SET || ba == TY_LIST) return mismatch(x, e, a, b);
+        return TYPE(TY_BOOL, 0, 0);
+    case TK_LT: case TK_LE: case TK_GT: case TK_GE: {
+        type_t u = unify(a, b);
+        ty_base bu = TYPE_BASE(u);
+        if (u == TY_ERR || !(is_numeric(bu) || bu == TY_MONEY || bu == TY_DATE || bu == TY_TIME || bu == TY_DURATION))
+            return mismatch(x, e, a, b);
+        return TYPE(TY_BOOL, 0, 0);
+    }
+    case TK_PLUS:
+    case TK_MINUS:
+        if (ba == TY_SET && a == b) return a;
+        if (ba == TY_DATE && bb == TY_DURATION) return a;
+        if (op == TK_MINUS && ba == TY_DATE && bb == TY_DATE) return TYPE(TY_DURATION, 0, 0);
+        if (ba == TY_DURATION && bb == TY_DURATION) return a;
+        if (ba == TY_MONEY && a == b) return a;
+        if (is_numeric(ba) && is_numeric(bb)) return unify(a, b);
+        return mismatch(x, e, a, b);
+    case TK_AMP:
+        if (ba == TY_SET && a == b) return a;
+        return mismatch(x, e, a, b);
+    case TK_STAR:
+        if (is_numeric(ba) && is_numeric(bb)) return unify(a, b);
+        if ((ba == TY_MONEY || ba == TY_DURATION) && is_numeric(bb)) return a;
+        if (is_numeric(ba) && (bb == TY_MONEY || bb == TY_DURATION)) return b;
+        return mismatch(x, e, a, b);
+    case TK_SLASH:
+        if (is_numeric(ba) && is_numeric(bb)) return TYPE(TY_NUMBER, 0, 0);
+        if (ba == TY_MONEY && is_numeric(bb)) return a;
+        return mismatch(x, e, a, b);
+    default:
+        return TY_ERR;
+    }
+}
+
+/* Checks e, returns its type and sets e->type. `want` guides bare members and set
+ * literals; it is a hint, not a requirement. */
+static type_t check_expr(ectx *x, ast_expr *e, type_t want) {
+    if (!e) return TY_ERR;
+    sema *s = x->s;
+    type_t t = TY_ERR;
+    switch (e->kind) {
+    case EX_NAME: t = check_name(x, e, want); break;
+    case EX_NUMBER:
+        e->is_const = 1;
+        t = TYPE(e->num == (double)(int64_t)e->num && !memchr(s->texts[e->sp.file] + e->sp.off, '.', e->sp.len)
+                     ? TY_INT
+                     : TY_NUMBER,
+                 0, 0);
+        break;
+    case EX_STRING: e->is_const = 1; t = TYPE(TY_STRING, 0, 0); break;
+    case EX_DATE: {
+        e->is_const = 1;
+        int32_t d = check_date(s, e->sp);
+        e->ival = d;
+        t = d == DATE_NONE ? TY_ERR : TYPE(TY_DATE, 0, 0);
+        break;
+    }
+    case EX_TIME: {
+        e->is_const = 1;
+        int32_t m;
+        if (!time_parse(s->texts[e->sp.file] + e->sp.off, e->sp.len, &m)) {
+            diag_error(s->d, e->sp, "%.*s is not a time of day (00:00 to 23:59)", SP(s, e->sp));
+            break;
+        }
+        e->ival = m;
+        t = TYPE(TY_TIME, 0, 0);
+        break;
+    }
+    case EX_DURATION: e->is_const = 1; t = TYPE(TY_DURATION, 0, 0); break;
+    case EX_BOOL: e->is_const = 1; t = TYPE(TY_BOOL, 0, 0); break;
+    case EX_SETLIT: t = check_setlit(x, e, want); break;
+    case EX_BINARY: t = check_binary(x, e); break;
+    case EX_UNARY: {
+        type_t a = check_expr(x, e->a, TY_ERR);
+        e->is_const = e->a->is_const;
+        if (a == TY_ERR) break;
+        ty_base b = TYPE_BASE(a);
+        if (e->op == KW_NOT) {
+            if (b != TY_BOOL) diag_error(s->d, e->sp, "'not' needs a bool, not a %s", type_name(s, a));
+            else t = a;
+        } else {
+            if (!is_numeric(b) && b != TY_MONEY && b != TY_DURATION)
+                diag_error(s->d, e->sp, "cannot negate a %s", type_name(s, a));
+            else t = a;
+        }
+        break;
+    }
+    case EX_IN: {
+        type_t a = check_expr(x, e->a, TY_ERR);
+        type_t b = check_expr(x, e->b, a == TY_ERR ? TY_ERR : TYPE_SET_OF(a));
+        e->is_const = e->a->is_const && e->b->is_const;
+        if (a == TY_ERR || b == TY_ERR) break;
+        if (TYPE_BASE(b) != TY_SET) {
+            diag_error(s->d, e->b->sp, "'in' needs a set on its right, not a %s", type_name(s, b));
+            break;
+        }
+        if (TYPE_SET_ELEM(b) != a) {
+            diag_error(s->d, e->sp, "%.*s is a %s, but %.*s is a %s", SP(s, e->a->sp), type_name(s, a),
+                       SP(s, e->b->sp), type_name(s, b));
+            break;
+        }
+        t = TYPE(TY_BOOL, 0, 0);
+        break;
+    }
+    case EX_IF: {
+        type_t c = check_expr(x, e->a, TY_ERR);
+        type_t a = check_expr(x, e->b, want);
+        type_t b = check_expr(x, e->c, a);
+        e->is_const = e->a->is_const && e->b->is_const && e->c->is_const;
+        if (c != TY_ERR && TYPE_BASE(c) != TY_BOOL)
+            diag_error(s->d, e->a->sp, "the condition of 'if' must be a bool, not a %s", type_name(s, c));
+        else if (a != TY_ERR && b != TY_ERR) {
+            t = unify(a, b);
+            if (t == TY_ERR)
+                diag_error(s->d, e->sp, "the branches of 'if' differ: %s and %s", type_name(s, a), type_name(s, b));
+        }
+        break;
+    }
+    }
+    e->type = t;
+    return t;
+}
+
+/* ---- sources, sets and values ------------------------------------------------------ */
+
+static int find_source(const ectx *x, span id) { return find_local(x, id, D_SOURCE); }
+
+static void check_cites(ectx *x, const ast_cites *c) {
+    for (uint32_t i = 0; i < c->n; i++)
+        if (find_source(x, c->ids[i]) < 0)
+            diag_error(x->s->d, c->ids[i], "unknown source %.*s (sources are declared with 'source')",
+                       SP(x->s, c->ids[i]));
+}
+
+static void check_items(ectx *x, ast_decl *d, type_t *out) {
+    sema *s = x->s;
+    type_t t = TY_ERR;
+    int saved = x->allow_inputs;
+    x->allow_inputs = 0;
+    for (uint32_t i = 0; i < d->nitems; i++) {
+        ast_item *it = &d->items[i];
+        it->from = check_date(s, it->from_sp);
+        it->until = check_date(s, it->until_sp);
+        check_period(s, it->from, it->until, it->from_sp, it->until_sp);
+        check_cites(x, &it->cites);
+        type_t ti = check_expr(x, it->e, t);
+        if (ti == TY_ERR) continue;
+        if (d->kind == D_SET && TYPE_BASE(ti) != TY_SET) {
+            diag_error(s->d, it->e->sp, "a set's item must be a set, not a %s", type_name(s, ti));
+            continue;
+        }
+        if (d->kind == D_VALUE && (TYPE_BASE(ti) == TY_SET)) {
+            diag_error(s->d, it->e->sp, "a value cannot be a set; declare it with 'set'");
+            continue;
+        }
+        if (t == TY_ERR) t = ti;
+        else if (unify(t, ti) == TY_ERR) diag_error(s->d, it->e->sp, "this item is a %s, but the first is a %s",
+                                                     type_name(s, ti), type_name(s, t));
+        else t = unify(t, ti);
+    }
+    x->allow_inputs = saved;
+    *out = t;
+    /* overlapping versions of a value; a set member listed twice in overlapping periods */
+    for (uint32_t i = 0; i < d->nitems; i++)
+        for (uint32_t j = 0; j < i; j++) {
+            ast_item *a = &d->items[j], *b = &d->items[i];
+            if (!periods_overlap(a->from, a->until, b->from, b->until)) continue;
+            if (d->kind == D_VALUE) {
+                diag_error(s->d, b->sp, "two versions of value %.*s are in force on the same days",
+                           SP(s, d->name));
+                diag_note(s->d, a->sp, "the other version");
+                continue;
+            }
+            if (a->e->kind != EX_SETLIT || b->e->kind != EX_SETLIT) continue;
+            for (uint32_t p = 0; p < b->e->nelems; p++)
+                for (uint32_t q = 0; q < a->e->nelems; q++)
+                    if (b->e->elems[p]->ref == a->e->elems[q]->ref && b->e->elems[p]->ref != REF_NONE &&
+                        b->e->elems[p]->ref_index == a->e->elems[q]->ref_index) {
+                        diag_error(s->d, b->e->elems[p]->sp,
+                                   "%.*s is already a member of set %.*s in an overlapping period",
+                                   SP(s, b->e->elems[p]->sp), SP(s, d->name));
+                        diag_note(s->d, a->e->elems[q]->sp, "listed here too");
+                    }
+        }
+}
+
+/* Types a set or value declaration on first use; finds cycles. */
+static type_t check_decl_type(ectx *x, uint32_t di) {
+    sema_book *bk = x->bk;
+    ast_decl *d = &bk->ast->decls[di];
+    if (bk->state[di] == 2) return bk->dtype[di];
+    if (bk->state[di] == 1) {
+        diag_error(x->s->d, d->name, "%s %.*s refers to itself", d->kind == D_SET ? "set" : "value",
+                   SP(x->s, d->name));
+        bk->dtype[di] = TY_ERR;
+        return TY_ERR;
+    }
+    bk->state[di] = 1;
+    type_t t;
+    check_items(x, d, &t);
+    if (bk->state[di] == 1) {
+        bk->dtype[di] = t;
+        bk->order[bk->norder++] = di;
+    }
+    bk->state[di] = 2;
+    return bk->dtype[di];
+}
+
+/* ---- rules and tests --------------------------------------------------------------- */
+
+static void want_type(ectx *x, ast_expr *e, type_t got, ty_base want, const char *what) {
+    if (got != TY_ERR && TYPE_BASE(got) != want)
+        diag_error(x->s->d, e->sp, "%s must be a %s, not a %s", what,
+                   want == TY_BOOL ? "bool" : want == TY_DURATION ? "duration" : "set of ports",
+                   type_name(x->s, got));
+}
+
+static void check_rule(ectx *x, ast_decl *d) {
+    sema *s = x->s;
+    int nstay = 0, nports = 0, nexit = 0, nout = 0;
+    int32_t from = DATE_NONE, until = DATE_NONE;
+    span from_sp = {0}, until_sp = {0};
+    for (uint32_t i = 0; i < d->nclauses; i++) {
+        ast_clause *c = &d->clauses[i];
+        switch (c->kind) {
+        case CL_FROM: from = check_date(s, c->name); from_sp = c->name; break;
+        case CL_UNTIL: until = check_date(s, c->name); until_sp = c->name; break;
+        case CL_REQUIRE:
+            want_type(x, c->e, check_expr(x, c->e, TY_ERR), TY_BOOL, "a requirement");
+            check_cites(x, &c->cites);
+            break;
+        case CL_PORTS:
+        case CL_EXIT_PORTS: {
+            type_t t = check_expr(x, c->e, TYPE_SET_OF(TYPE(TY_PORT, 0, 0)));
+            if (t != TY_ERR && t != TYPE_SET_OF(TYPE(TY_PORT, 0, 0)))
+                diag_error(s->d, c->e->sp, "'ports' needs a set of ports, not a %s", type_name(s, t));
+            if (c->kind == CL_PORTS ? nports++ : nexit++)
+                diag_error(s->d, c->sp, "a rule has at most one '%sports' clause", c->kind == CL_PORTS ? "" : "exit ");
+            break;
+        }
+        case CL_STAY:
+            want_type(x, c->e, check_expr(x, c->e, TY_ERR), TY_DURATION, "a stay");
+            if (nstay++) diag_error(s->d, c->sp, "a rule has at most one 'stay' clause");
+            break;
+        case CL_LIMIT:
+            want_type(x, c->e, check_expr(x, c->e, TY_ERR), TY_DURATION, "a limit");
+            want_type(x, c->e2, check_expr(x, c->e2, TY_ERR), TY_DURATION, "a limit's window");
+            break;
+        case CL_OUTCOME:
+            if (outcome_find(s->texts[c->name.file] + c->name.off, c->name.len) < 0)
+                diag_error(s->d, c->name, "unknown outcome %.*s", SP(s, c->name));
+            if (nout++) diag_error(s->d, c->sp, "a rule has at most one 'outcome' clause");
+            break;
+        }
+    }
+    check_period(s, from, until, from_sp, until_sp);
+    check_cites(x, &d->cites);
+    if (!d->cites.n) diag_error(s->d, d->name, "rule %.*s cites no source: add 'cite' and a source id", SP(s, d->name));
+    /* two rules of one name */
+    int first = find_local(x, d->name, D_ENTRY);
+    int first_t = find_local(x, d->name, D_TRANSIT);
+    if (first_t >= 0 && (first < 0 || first_t < first)) first = first_t;
+    if (first >= 0 && &x->bk->ast->decls[first] != d) {
+        diag_error(s->d, d->name, "rule %.*s is declared twice", SP(s, d->name));
+        diag_note(s->d, x->bk->ast->decls[first].name, "first declared here");
+    }
+}
+
+/* Checks a test's given values as a case document's fields would be. */
+static void check_test(ectx *x, ast_decl *d) {
+    sema *s = x->s;
+    for (uint32_t i = 0; i < d->ngivens; i++) {
+        ast_given *g = &d->givens[i];
+        int in = ir_input_find(s->r, s->texts[g->path.file] + g->path.off, g->path.len);
+        if (in < 0) {
+            diag_error(s->d, g->path, "unknown input %.*s", SP(s, g->path));
+            continue;
+        }
+        g->input = (uint32_t)in;
+        for (uint32_t j = 0; j < i; j++)
+            if (d->givens[j].input == g->input && span_eq(s, d->givens[j].path, g->path))
+                diag_error(s->d, g->path, "%.*s is given twice", SP(s, g->path));
+        type_t want = s->r->inputs[in].type;
+        ast_expr *v = g->val;
+        /* a well-formed port code that no rule names is a valid, undesignated port */
+        if (TYPE_BASE(want) == TY_PORT && v->kind == EX_NAME &&
+            ir_port_find(s->r, s->texts[v->sp.file] + v->sp.off, v->sp.len) < 0) {
+            const char *t = s->texts[v->sp.file] + v->sp.off;
+            int ok = v->sp.len == 3;
+            for (uint32_t k = 0; k < v->sp.len && ok; k++) ok = t[k] >= 'A' && t[k] <= 'Z';
+            if (!ok) diag_error(s->d, v->sp, "%.*s: %.*s is not a port code", SP(s, g->path), SP(s, v->sp));
+            v->ref = REF_PORT;
+            v->ref_index = PORT_UNDESIGNATED;
+            v->type = want;
+            continue;
+        }
+        type_t t = check_expr(x, v, want);
+        if (t == TY_ERR) continue;
+        if (!v->is_const) {
+            diag_error(s->d, v->sp, "a given value must be a constant");
+            continue;
+        }
+        if (t != want && !(TYPE_BASE(want) == TY_NUMBER && TYPE_BASE(t) == TY_INT) &&
+            !(TYPE_BASE(want) == TY_MONEY && is_numeric(TYPE_BASE(t))))
+            diag_error(s->d, v->sp, "%.*s is a %s, but %.*s is a %s", SP(s, g->path), type_name(s, want),
+                       SP(s, v->sp), type_name(s, t));
+    }
+    if (d->as_of.len) check_date(s, d->as_of);
+    if (d->until.len) check_date(s, d->until);
+    if (d->expect.len && outcome_find(s->texts[d->expect.file] + d->expect.off, d->expect.len) < 0)
+        diag_error(s->d, d->expect, "unknown outcome %.*s", SP(s, d->expect));
+    if (d->by.len && find_local(x, d->by, D_ENTRY) < 0 && find_local(x, d->by, D_TRANSIT) < 0)
+        diag_error(s->d, d->by, "unknown rule %.*s", SP(s, d->by));
+}
+
+static void check_book(sema *s, uint32_t b) {
+    sema_book *bk = &s->books[b];
+    ast_rulebook *rb = bk->ast;
+    ectx x = {s, bk, b, 1};
+    uint32_t n = rb->ndecls ? rb->ndecls : 1;
+    bk->state = arena_array(s->tmp, n, 1);
+    bk->dtype = arena_array(s->tmp, n, sizeof(type_t));
+    bk->order = arena_array(s->tmp, n, sizeof(uint32_t));
+    if (!bk->state || !bk->dtype || !bk->order) return;
+    for (uint32_t j = 0; j < b; j++)
+        if (span_eq(s, s->books[j].ast->id, rb->id)) {
+            diag_error(s->d, rb->id, "rulebook %.*s is defined twice", SP(s, rb->id));
+            diag_note(s->d, s->books[j].ast->id, "first defined here");
+        }
+    if (rb->destination.len) {
+        const char *t = s->texts[rb->destination.file] + rb->destination.off;
+        if (country_find(t, rb->destination.len) < 0)
+            diag_error(s->d, rb->destination, "unknown country code %.*s", SP(s, rb->destination));
+    }
+    if (rb->otherwise.len && outcome_find(s->texts[rb->file] + rb->otherwise.off, rb->otherwise.len) < 0)
+        diag_error(s->d, rb->otherwise, "unknown outcome %.*s", SP(s, rb->otherwise));
+    for (uint32_t i = 0; i < rb->ndecls; i++) {
+        ast_decl *d = &rb->decls[i];
+        if (!d->name.len) continue;
+        /* one namespace for sources, sets, values and rules */
+        if (d->kind == D_SOURCE || d->kind == D_SET || d->kind == D_VALUE || d->kind == D_ENTRY ||
+            d->kind == D_TRANSIT) {
+            for (uint32_t j = 0; j < i; j++) {
+                ast_decl *o = &rb->decls[j];
+                int same_ns = (o->kind == D_SET || o->kind == D_VALUE) == (d->kind == D_SET || d->kind == D_VALUE) &&
+                              (o->kind == D_SOURCE) == (d->kind == D_SOURCE) &&
+                              (o->kind == D_ENTRY || o->kind == D_TRANSIT) == (d->kind == D_ENTRY || d->kind == D_TRANSIT);
+                if (same_ns && o->name.len && span_eq(s, o->name, d->name) && (d->kind == D_SOURCE || d->kind == D_SET || d->kind == D_VALUE)) {
+                    diag_error(s->d, d->name, "%.*s is declared twice", SP(s, d->name));
+                    diag_note(s->d, o->name, "first declared here");
+                    break;
+                }
+            }
+        }
+        switch (d->kind) {
+        case D_SOURCE: check_date(s, d->date); break;
+        case D_SET:
+        case D_VALUE: check_decl_type(&x, i); break;
+        case D_ENTRY:
+        case D_TRANSIT: check_rule(&x, d); break;
+        case D_TEST: check_test(&x, d); break;
+        default: break;
+        }
+    }
+}
+
+/* Default values of inputs: constants of the input's type. */
+static void check_defaults(sema *s) {
+    for (uint32_t i = 0; i < s->r->ninputs; i++) {
+        ast_decl *d = s->input_decls[i];
+        if (!d->deflt) continue;
+        uint32_t b = 0;
+        while (b < s->nbooks && s->books[b].ast->file != d->name.file) b++;
+        if (b == s->nbooks) continue;
+        ectx x = {s, &s->books[b], b, 0};
+        type_t t = check_expr(&x, d->deflt, s->r->inputs[i].type);
+        if (t != TY_ERR && unify(t, s->r->inputs[i].type) == TY_ERR)
+            diag_error(s->d, d->deflt->sp, "the default of %s must be a %s, not a %s", s->r->inputs[i].name,
+                       type_name(s, s->r->inputs[i].type), type_name(s, t));
+    }
+}
+
+void check_all(sema *s) {
+    check_globals(s);
+    for (uint32_t b = 0; b < s->nbooks; b++) check_book(s, b);
+    check_defaults(s);
+}

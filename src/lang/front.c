@@ -1,0 +1,245 @@
+/*
+ * front.c — the front end's driver: text in, a compiled rule set or diagnostics out.
+ *
+ * tf_compile runs the phases in order — parse every file, check, compile — and stops
+ * after a phase that reported errors, so later phases never see a broken tree (as jq
+ * does). The syntax trees live in a compile arena thrown away at the end; the rule set
+ * keeps copies of the source texts, so explanations can quote them and point into them.
+ * Loading a folder and the bundled rulebooks are thin layers over tf_compile.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/bundled.h"
+#include "base/date.h"
+#include "lang/parse.h"
+#include "lang/sema.h"
+
+const char *tf_strerror(tf_rc rc) {
+    switch (rc) {
+#define TF_RC_TEXT(name, num, text) \
+    case name: return text;
+        TF_RC_LIST(TF_RC_TEXT)
+#undef TF_RC_TEXT
+    }
+    return "unknown status";
+}
+
+bool tf_date_parse(const char *text, tf_date *out) { return text && date_parse(text, strlen(text), out); }
+char *tf_date_format(tf_date d, char buf[11]) { return date_format(d, buf); }
+
+#define MAX_SOURCE_BYTES (64u << 20) /* one rulebook file */
+
+/* FNV-1a over the texts: the version of a rule set is its content. */
+static uint32_t fnv(uint32_t h, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static void set_version(tf_rules *r) {
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < r->nfiles; i++) h = fnv(h, r->files[i].text, r->files[i].len);
+    snprintf(r->version, sizeof r->version, "%08x", h);
+}
+
+tf_rc tf_compile(const tf_source *srcs, size_t n, tf_rules **out, tf_diags **diags) {
+    *out = NULL;
+    if (diags) *diags = NULL;
+    tf_diags *d = diags_new();
+    tf_rules *r = calloc(1, sizeof *r);
+    arena tmp;
+    arena_init(&tmp, 1 << 16, 0);
+    const char **texts = calloc(n ? n : 1, sizeof *texts);
+    sema s = {.tmp = &tmp, .d = d, .r = r, .texts = texts};
+    tf_rc rc = TF_ENOMEM;
+    if (!d || !r || !texts) goto done;
+    arena_init(&r->mem, 1 << 16, 0);
+    r->files = arena_array(&r->mem, n ? n : 1, sizeof(ir_file));
+    s.books = arena_array(&tmp, n ? n : 1, sizeof(sema_book));
+    if (!r->files || !s.books) goto done;
+    for (size_t i = 0; i < n; i++) {
+        if (srcs[i].len > MAX_SOURCE_BYTES) {
+            if (diags_add_file(d, srcs[i].name, "", 0) < 0) goto done;
+            diag_error(d, (span){(uint32_t)i, 0, 0}, "file is larger than %u MiB", MAX_SOURCE_BYTES >> 20);
+            continue;
+        }
+        char *copy = arena_strndup(&r->mem, srcs[i].text, srcs[i].len);
+        const char *name = arena_strndup(&r->mem, srcs[i].name, strlen(srcs[i].name));
+        if (!copy || !name || diags_add_file(d, srcs[i].name, srcs[i].text, srcs[i].len) < 0) goto done;
+        r->files[i] = (ir_file){name, copy, srcs[i].len};
+        texts[i] = copy;
+    }
+    r->nfiles = (uint32_t)n;
+    if (d->errors) {
+        rc = TF_ERULES;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ast_rulebook *rb = parse_file(&tmp, d, (uint32_t)i, texts[i], (uint32_t)srcs[i].len);
+        if (rb) s.books[s.nbooks++].ast = rb;
+        else if (arena_failed(&tmp)) goto done;
+    }
+    rc = TF_ERULES;
+    if (d->errors) goto done;
+    check_all(&s);
+    if (d->errors) goto done;
+    rc = TF_ENOMEM;
+    if (arena_failed(&tmp) || arena_failed(&r->mem)) goto done;
+    compile_all(&s);
+    rc = TF_ERULES;
+    if (d->errors) goto done;
+    rc = TF_ENOMEM;
+    if (arena_failed(&r->mem)) goto done;
+    set_version(r);
+    *out = r;
+    r = NULL;
+    rc = TF_OK;
+done:
+    if (r) {
+        arena_free(&r->mem);
+        free(r);
+    }
+    arena_free(&tmp);
+    free(texts);
+    if (d && d->oom && rc == TF_OK) rc = TF_ENOMEM;
+    if (diags) *diags = d;
+    else tf_diags_free(d);
+    return rc;
+}
+
+void tf_rules_free(tf_rules *r) {
+    if (!r) return;
+    arena_free(&r->mem);
+    free(r);
+}
+
+const char *tf_rules_version(const tf_rules *r) { return r->version; }
+
+/* ---- loading ---------------------------------------------------------------------- */
+
+typedef struct {
+    char **paths;
+    size_t n, cap;
+} pathlist;
+
+static int push_path(pathlist *pl, const char *p) {
+    if (pl->n == pl->cap) {
+        size_t cap = pl->cap ? pl->cap * 2 : 16;
+        char **np = realloc(pl->paths, cap * sizeof *np);
+        if (!np) return -1;
+        pl->paths = np;
+        pl->cap = cap;
+    }
+    if (!(pl->paths[pl->n] = strdup(p))) return -1;
+    pl->n++;
+    return 0;
+}
+
+/* Collects *.rules files under dir, recursively. Returns -1 on an I/O error. */
+static int walk(const char *dir, pathlist *pl, int depth) {
+    if (depth > 16) return 0;
+    DIR *dh = opendir(dir);
+    if (!dh) return -1;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(dh)) && rc == 0) {
+        if (e->d_name[0] == '.') continue;
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        char *p = malloc(n);
+        if (!p) {
+            rc = -1;
+            break;
+        }
+        snprintf(p, n, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0) {
+            size_t l = strlen(e->d_name);
+            if (S_ISDIR(st.st_mode)) rc = walk(p, pl, depth + 1);
+            else if (S_ISREG(st.st_mode) && l > 6 && !strcmp(e->d_name + l - 6, ".rules")) rc = push_path(pl, p);
+        }
+        free(p);
+    }
+    closedir(dh);
+    return rc;
+}
+
+static int cmp_path(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *read_all(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) break;
+        if (cap > MAX_SOURCE_BYTES) break;
+        char *nb = realloc(buf, cap * 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+tf_rc tf_rules_load_dir(const char *dir, tf_rules **out, tf_diags **diags) {
+    *out = NULL;
+    if (diags) *diags = NULL;
+    pathlist pl = {0};
+    if (walk(dir, &pl, 0) < 0) {
+        for (size_t i = 0; i < pl.n; i++) free(pl.paths[i]);
+        free(pl.paths);
+        return TF_EIO;
+    }
+    qsort(pl.paths, pl.n, sizeof *pl.paths, cmp_path);
+    /* a folder without its own case schema uses the bundled one */
+    int has_schema = 0;
+    for (size_t i = 0; i < pl.n; i++) {
+        const char *b = strrchr(pl.paths[i], '/');
+        if (!strcmp(b ? b + 1 : pl.paths[i], "case.rules")) has_schema = 1;
+    }
+    size_t total = pl.n + !has_schema;
+    tf_source *srcs = calloc(total ? total : 1, sizeof *srcs);
+    tf_rc rc = TF_ENOMEM;
+    size_t k = 0;
+    if (!srcs) goto done;
+    if (!has_schema) srcs[k++] = tf_bundled_sources[0];
+    for (size_t i = 0; i < pl.n; i++) {
+        size_t len;
+        char *text = read_all(pl.paths[i], &len);
+        if (!text) {
+            rc = TF_EIO;
+            goto done;
+        }
+        srcs[k++] = (tf_source){pl.paths[i], text, len};
+    }
+    rc = tf_compile(srcs, k, out, diags);
+done:
+    for (size_t i = has_schema ? 0 : 1; i < k; i++) free((char *)srcs[i].text);
+    free(srcs);
+    for (size_t i = 0; i < pl.n; i++) free(pl.paths[i]);
+    free(pl.paths);
+    return rc;
+}
+
+tf_rc tf_rules_load_bundled(tf_rules **out, tf_diags **diags) {
+    return tf_compile(tf_bundled_sources, tf_bundled_count, out, diags);
+}

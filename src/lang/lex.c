@@ -1,0 +1,167 @@
+/*
+ * lex.c — the rulebook lexer.
+ *
+ * Hand-written and table-free apart from the keyword list: the rulebook language has few
+ * token shapes, and each is recognised by its first byte. Dates (YYYY-MM-DD) and times
+ * (HH:MM) are recognised by shape here and validated by the checker, so that an
+ * impossible date is reported as such rather than as a syntax error. The lexer keeps no
+ * state but a position, so it cannot loop: every call consumes at least one byte or
+ * returns TK_EOF.
+ */
+#include "lang/lex.h"
+
+#include <string.h>
+
+static const struct {
+    const char *spelling;
+    const char *name;
+} tok_info[] = {
+#define TK_INFO(k, s, n) {s, n},
+    TOKENS(TK_INFO)
+#undef TK_INFO
+};
+
+void lex_init(lexer *lx, const char *src, uint32_t len) {
+    lx->src = src;
+    lx->len = len;
+    lx->pos = 0;
+}
+
+const char *lex_kind_name(tok_kind k) { return k < TK__COUNT ? tok_info[k].name : "?"; }
+
+int lex_is_keyword(tok_kind k) { return k >= KW_RULEBOOK && k < TK__COUNT; }
+
+tok_kind lex_keyword(const char *s, size_t len) {
+    for (int k = KW_RULEBOOK; k < TK__COUNT; k++) {
+        const char *sp = tok_info[k].spelling;
+        if (strlen(sp) == len && memcmp(sp, s, len) == 0) return (tok_kind)k;
+    }
+    return TK_IDENT;
+}
+
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+static int is_alnum(int c) { return is_alpha(c) || is_digit(c); }
+
+/* The byte at position i, or 0 past the end. */
+static int at(const lexer *lx, uint32_t i) { return i < lx->len ? (unsigned char)lx->src[i] : 0; }
+
+/* Continues an identifier from position p: letters, digits and '_', and '-' or '.'
+ * when a letter or digit follows at once. Returns the end position. */
+static uint32_t ident_end(const lexer *lx, uint32_t p) {
+    for (;;) {
+        int c = at(lx, p);
+        if (is_alnum(c))
+            p++;
+        else if ((c == '-' || c == '.') && is_alnum(at(lx, p + 1)))
+            p++;
+        else
+            return p;
+    }
+}
+
+/* True when n digits start at p. */
+static int digits(const lexer *lx, uint32_t p, int n) {
+    for (int i = 0; i < n; i++)
+        if (!is_digit(at(lx, p + (uint32_t)i))) return 0;
+    return 1;
+}
+
+token lex_next(lexer *lx) {
+    /* skip white space and comments */
+    for (;;) {
+        int c = at(lx, lx->pos);
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            lx->pos++;
+        } else if (c == '#') {
+            while (lx->pos < lx->len && lx->src[lx->pos] != '\n') lx->pos++;
+        } else {
+            break;
+        }
+    }
+    token t = {TK_EOF, lx->pos, 0};
+    if (lx->pos >= lx->len) return t;
+    uint32_t p = lx->pos;
+    int c = at(lx, p);
+    tok_kind k = TK_ERROR;
+    uint32_t end = p + 1;
+
+    if (is_alpha(c)) {
+        end = ident_end(lx, p + 1);
+        k = lex_keyword(lx->src + p, end - p);
+    } else if (is_digit(c)) {
+        if (digits(lx, p, 4) && at(lx, p + 4) == '-' && digits(lx, p + 5, 2) &&
+            at(lx, p + 7) == '-' && digits(lx, p + 8, 2) && !is_alnum(at(lx, p + 10))) {
+            k = TK_DATE;
+            end = p + 10;
+        } else if (digits(lx, p, 2) && at(lx, p + 2) == ':' && digits(lx, p + 3, 2) &&
+                   !is_alnum(at(lx, p + 5))) {
+            k = TK_TIME;
+            end = p + 5;
+        } else {
+            end = p;
+            while (is_digit(at(lx, end))) end++;
+            if (is_alpha(at(lx, end))) {
+                k = TK_IDENT; /* 1_2y, 3y_or_more */
+                end = ident_end(lx, end);
+            } else {
+                k = TK_NUMBER;
+                if (at(lx, end) == '.' && is_digit(at(lx, end + 1))) {
+                    end++;
+                    while (is_digit(at(lx, end))) end++;
+                }
+            }
+        }
+    } else if (c == '"') {
+        end = p + 1;
+        k = TK_BADSTRING;
+        while (end < lx->len) {
+            int d = at(lx, end);
+            if (d == '\n') break;
+            if (d == '\\' && end + 1 < lx->len && at(lx, end + 1) != '\n') {
+                end += 2;
+                continue;
+            }
+            end++;
+            if (d == '"') {
+                k = TK_STRING;
+                break;
+            }
+        }
+    } else {
+        switch (c) {
+        case '{': k = TK_LBRACE; break;
+        case '}': k = TK_RBRACE; break;
+        case '(': k = TK_LPAREN; break;
+        case ')': k = TK_RPAREN; break;
+        case ',': k = TK_COMMA; break;
+        case ':': k = TK_COLON; break;
+        case '=': k = TK_EQ; break;
+        case '+': k = TK_PLUS; break;
+        case '-': k = TK_MINUS; break;
+        case '*': k = TK_STAR; break;
+        case '/': k = TK_SLASH; break;
+        case '&': k = TK_AMP; break;
+        case '<':
+            k = TK_LT;
+            if (at(lx, p + 1) == '=') k = TK_LE, end++;
+            break;
+        case '>':
+            k = TK_GT;
+            if (at(lx, p + 1) == '=') k = TK_GE, end++;
+            break;
+        case '!':
+            if (at(lx, p + 1) == '=') k = TK_NE, end++;
+            break;
+        default:
+            /* one whole UTF-8 sequence becomes one error token */
+            if (c >= 0xC0)
+                while (end < lx->len && (at(lx, end) & 0xC0) == 0x80) end++;
+            break;
+        }
+    }
+    t.kind = k;
+    t.len = end - p;
+    lx->pos = end;
+    return t;
+}

@@ -1,0 +1,804 @@
+/*
+ * parse.c — the rulebook grammar, one function per production.
+ *
+ * Each function is headed by the production it parses, so this file is also the
+ * grammar's reference (docs/language.md explains it). One token of lookahead. On a
+ * syntax error the parser reports it, skips to the next token that can start a
+ * declaration and goes on; the checker does not run on a file with syntax errors.
+ * Lists are gathered in a growing buffer and copied into the arena once complete.
+ */
+#include "lang/parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "lang/lex.h"
+
+typedef struct {
+    arena *a;
+    tf_diags *d;
+    uint32_t file;
+    const char *text;
+    lexer lx;
+    token tok;      /* the current token */
+    token prev;     /* the token consumed last */
+    int depth;
+    int panic;      /* an error was reported in this declaration: skip further reports */
+} parser;
+
+/* A growable list of fixed-size elements, in malloc'd memory until finished. */
+typedef struct {
+    void *v;
+    uint32_t n, cap;
+    size_t size;
+    int oom;
+} vec;
+
+static void *vec_push(vec *v) {
+    if (v->n == v->cap) {
+        uint32_t cap = v->cap ? v->cap * 2 : 8;
+        void *nv = realloc(v->v, (size_t)cap * v->size);
+        if (!nv) {
+            v->oom = 1;
+            return NULL;
+        }
+        v->v = nv;
+        v->cap = cap;
+    }
+    void *e = (char *)v->v + (size_t)v->n++ * v->size;
+    memset(e, 0, v->size);
+    return e;
+}
+
+/* Moves the list into the arena; returns the array (NULL when empty) and frees the buffer. */
+static void *vec_finish(parser *p, vec *v, uint32_t *n) {
+    void *out = NULL;
+    *n = 0;
+    if (v->n && !v->oom) {
+        out = arena_array(p->a, v->n, v->size);
+        if (out) {
+            memcpy(out, v->v, (size_t)v->n * v->size);
+            *n = v->n;
+        }
+    }
+    if (v->oom) p->a->failed = true;
+    free(v->v);
+    v->v = NULL;
+    v->n = v->cap = 0;
+    return out;
+}
+
+static span sp_of(const parser *p, token t) { return (span){p->file, t.off, t.len}; }
+
+static span sp_join(span a, span b) {
+    uint32_t end = b.off + b.len;
+    if (end < a.off) return a;
+    return (span){a.file, a.off, end - a.off};
+}
+
+static void advance(parser *p) {
+    p->prev = p->tok;
+    p->tok = lex_next(&p->lx);
+}
+
+static int check(const parser *p, tok_kind k) { return p->tok.kind == k; }
+
+static int accept(parser *p, tok_kind k) {
+    if (!check(p, k)) return 0;
+    advance(p);
+    return 1;
+}
+
+/* Reports a syntax error at the current token (once per declaration). */
+static void error_here(parser *p, const char *what) {
+    if (p->panic) return;
+    p->panic = 1;
+    token t = p->tok;
+    if (t.kind == TK_EOF)
+        diag_error(p->d, sp_of(p, t), "expected %s, found end of file", what);
+    else if (t.kind == TK_BADSTRING)
+        diag_error(p->d, sp_of(p, t), "unterminated string");
+    else if (t.kind == TK_ERROR)
+        diag_error(p->d, sp_of(p, t), "expected %s, found invalid character '%.*s'", what,
+                   (int)t.len, p->text + t.off);
+    else
+        diag_error(p->d, sp_of(p, t), "expected %s, found '%.*s'", what, (int)(t.len > 40 ? 40 : t.len),
+                   p->text + t.off);
+}
+
+static int expect(parser *p, tok_kind k, const char *what) {
+    if (accept(p, k)) return 1;
+    error_here(p, what);
+    return 0;
+}
+
+static int starts_decl(tok_kind k) {
+    switch (k) {
+    case KW_RULEBOOK: case KW_SOURCE: case KW_PORT: case KW_TYPE: case KW_INPUT:
+    case KW_SET: case KW_VALUE: case KW_ENTRY: case KW_TRANSIT: case KW_TEST:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Skips to the next token that can start a declaration. */
+static void recover(parser *p) {
+    while (!check(p, TK_EOF) && !starts_decl(p->tok.kind)) advance(p);
+    p->panic = 0;
+}
+
+/* ---- expressions --------------------------------------------------------------- */
+
+static ast_expr *new_expr(parser *p, ex_kind k, span sp) {
+    ast_expr *e = arena_alloc(p->a, sizeof *e);
+    if (!e) return NULL;
+    e->kind = k;
+    e->sp = sp;
+    return e;
+}
+
+static ast_expr *parse_expr(parser *p);
+
+static int starts_expr(tok_kind k) {
+    switch (k) {
+    case TK_IDENT: case TK_NUMBER: case TK_STRING: case TK_DATE: case TK_TIME:
+    case TK_LBRACE: case TK_LPAREN: case TK_MINUS: case KW_NOT: case KW_IF:
+    case KW_TRUE: case KW_FALSE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* setlit := '{' IDENT* '}' */
+static ast_expr *parse_setlit(parser *p) {
+    token open = p->tok;
+    advance(p);
+    vec v = {.size = sizeof(ast_expr *)};
+    while (check(p, TK_IDENT)) {
+        ast_expr *e = new_expr(p, EX_NAME, sp_of(p, p->tok));
+        ast_expr **slot = vec_push(&v);
+        if (slot) *slot = e;
+        advance(p);
+        accept(p, TK_COMMA); /* commas between members are allowed, not needed */
+    }
+    ast_expr *s = new_expr(p, EX_SETLIT, sp_of(p, open));
+    if (!check(p, TK_RBRACE)) {
+        if (!p->panic) {
+            error_here(p, "a country, port or member, or '}'");
+            diag_note(p->d, sp_of(p, open), "the set opened here");
+        }
+        free(v.v);
+        return NULL;
+    }
+    advance(p);
+    if (!s) {
+        free(v.v);
+        return NULL;
+    }
+    s->elems = vec_finish(p, &v, &s->nelems);
+    s->sp = sp_join(s->sp, sp_of(p, p->prev));
+    return s;
+}
+
+/* primary := IDENT | NUMBER [unit] | STRING | DATE | TIME | 'true' | 'false'
+ *          | setlit | '(' expr ')' */
+static ast_expr *parse_primary(parser *p) {
+    token t = p->tok;
+    ast_expr *e = NULL;
+    switch (t.kind) {
+    case TK_IDENT:
+        advance(p);
+        return new_expr(p, EX_NAME, sp_of(p, t));
+    case TK_NUMBER: {
+        advance(p);
+        char buf[64];
+        size_t n = t.len < sizeof buf - 1 ? t.len : sizeof buf - 1;
+        memcpy(buf, p->text + t.off, n);
+        buf[n] = 0;
+        double num = strtod(buf, NULL);
+        if (check(p, TK_IDENT)) {
+            const char *u = p->text + p->tok.off;
+            uint32_t ul = p->tok.len;
+            int64_t per = 0;
+            if ((ul == 4 && !memcmp(u, "days", 4)) || (ul == 3 && !memcmp(u, "day", 3))) per = 1440;
+            if ((ul == 5 && !memcmp(u, "hours", 5)) || (ul == 4 && !memcmp(u, "hour", 4))) per = 60;
+            if (per) {
+                advance(p);
+                e = new_expr(p, EX_DURATION, sp_join(sp_of(p, t), sp_of(p, p->prev)));
+                if (e) {
+                    e->num = num;
+                    e->ival = (int64_t)(num * (double)per + 0.5);
+                }
+                return e;
+            }
+        }
+        e = new_expr(p, EX_NUMBER, sp_of(p, t));
+        if (e) e->num = num;
+        return e;
+    }
+    case TK_STRING: advance(p); return new_expr(p, EX_STRING, sp_of(p, t));
+    case TK_DATE: advance(p); return new_expr(p, EX_DATE, sp_of(p, t));
+    case TK_TIME: advance(p); return new_expr(p, EX_TIME, sp_of(p, t));
+    case KW_TRUE:
+    case KW_FALSE:
+        advance(p);
+        e = new_expr(p, EX_BOOL, sp_of(p, t));
+        if (e) e->ival = t.kind == KW_TRUE;
+        return e;
+    case TK_LBRACE: return parse_setlit(p);
+    case TK_LPAREN: {
+        advance(p);
+        e = parse_expr(p);
+        if (!e) return NULL;
+        if (!check(p, TK_RPAREN)) {
+            if (!p->panic) {
+                error_here(p, "')'");
+                diag_note(p->d, sp_of(p, t), "the parenthesis opened here");
+            }
+            return NULL;
+        }
+        advance(p);
+        e->sp = sp_join(sp_of(p, t), sp_of(p, p->prev));
+        return e;
+    }
+    default:
+        error_here(p, "an expression");
+        return NULL;
+    }
+}
+
+static ast_expr *binary(parser *p, int op, ast_expr *a, ast_expr *b) {
+    if (!a || !b) return NULL;
+    ast_expr *e = new_expr(p, EX_BINARY, sp_join(a->sp, b->sp));
+    if (e) {
+        e->op = op;
+        e->a = a;
+        e->b = b;
+    }
+    return e;
+}
+
+/* Guards recursion: every production that can nest goes through here. */
+static int enter(parser *p) {
+    if (++p->depth > PARSE_MAX_DEPTH) {
+        if (!p->panic) {
+            diag_error(p->d, sp_of(p, p->tok), "expression nested too deeply (more than %d levels)",
+                       PARSE_MAX_DEPTH);
+            p->panic = 1;
+        }
+        return 0;
+    }
+    return 1;
+}
+
+/* unary := '-' unary | primary */
+static ast_expr *parse_unary(parser *p) {
+    if (!enter(p)) return NULL;
+    ast_expr *e;
+    if (check(p, TK_MINUS)) {
+        token t = p->tok;
+        advance(p);
+        ast_expr *a = parse_unary(p);
+        e = a ? new_expr(p, EX_UNARY, sp_join(sp_of(p, t), a->sp)) : NULL;
+        if (e) {
+            e->op = TK_MINUS;
+            e->a = a;
+        }
+    } else {
+        e = parse_primary(p);
+    }
+    p->depth--;
+    return e;
+}
+
+/* term := unary (('*' | '/' | '&') unary)* */
+static ast_expr *parse_term(parser *p) {
+    ast_expr *e = parse_unary(p);
+    while (e && (check(p, TK_STAR) || check(p, TK_SLASH) || check(p, TK_AMP))) {
+        int op = p->tok.kind;
+        advance(p);
+        e = binary(p, op, e, parse_unary(p));
+    }
+    return e;
+}
+
+/* sum := term (('+' | '-') term)* */
+static ast_expr *parse_sum(parser *p) {
+    ast_expr *e = parse_term(p);
+    while (e && (check(p, TK_PLUS) || check(p, TK_MINUS))) {
+        int op = p->tok.kind;
+        advance(p);
+        e = binary(p, op, e, parse_term(p));
+    }
+    return e;
+}
+
+/* compare := sum [('=' | '!=' | '<' | '<=' | '>' | '>=') sum | ['not'] 'in' sum] */
+static ast_expr *parse_compare(parser *p) {
+    ast_expr *e = parse_sum(p);
+    if (!e) return NULL;
+    switch (p->tok.kind) {
+    case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE: {
+        int op = p->tok.kind;
+        advance(p);
+        return binary(p, op, e, parse_sum(p));
+    }
+    case KW_NOT:
+    case KW_IN: {
+        int neg = accept(p, KW_NOT);
+        if (!expect(p, KW_IN, "'in' after 'not'")) return NULL;
+        ast_expr *s = parse_sum(p);
+        if (!s) return NULL;
+        ast_expr *in = new_expr(p, EX_IN, sp_join(e->sp, s->sp));
+        if (in) {
+            in->op = neg;
+            in->a = e;
+            in->b = s;
+        }
+        return in;
+    }
+    default:
+        return e;
+    }
+}
+
+/* negation := 'not' negation | compare */
+static ast_expr *parse_not(parser *p) {
+    if (!enter(p)) return NULL;
+    ast_expr *e;
+    if (check(p, KW_NOT)) {
+        token t = p->tok;
+        advance(p);
+        ast_expr *a = parse_not(p);
+        e = a ? new_expr(p, EX_UNARY, sp_join(sp_of(p, t), a->sp)) : NULL;
+        if (e) {
+            e->op = KW_NOT;
+            e->a = a;
+        }
+    } else {
+        e = parse_compare(p);
+    }
+    p->depth--;
+    return e;
+}
+
+/* conj := negation ('and' negation)* */
+static ast_expr *parse_and(parser *p) {
+    ast_expr *e = parse_not(p);
+    while (e && accept(p, KW_AND)) e = binary(p, KW_AND, e, parse_not(p));
+    return e;
+}
+
+/* disj := conj ('or' conj)* */
+static ast_expr *parse_or(parser *p) {
+    ast_expr *e = parse_and(p);
+    while (e && accept(p, KW_OR)) e = binary(p, KW_OR, e, parse_and(p));
+    return e;
+}
+
+/* expr := 'if' expr 'then' expr 'else' expr | disj */
+static ast_expr *parse_expr(parser *p) {
+    if (!enter(p)) return NULL;
+    ast_expr *e;
+    if (check(p, KW_IF)) {
+        token t = p->tok;
+        advance(p);
+        ast_expr *c = parse_expr(p), *a = NULL, *b = NULL;
+        if (c && expect(p, KW_THEN, "'then'")) a = parse_expr(p);
+        if (a && expect(p, KW_ELSE, "'else'")) b = parse_expr(p);
+        e = b ? new_expr(p, EX_IF, sp_join(sp_of(p, t), b->sp)) : NULL;
+        if (e) {
+            e->a = c;
+            e->b = a;
+            e->c = b;
+        }
+    } else {
+        e = parse_or(p);
+    }
+    p->depth--;
+    return e;
+}
+
+/* ---- declarations -------------------------------------------------------------- */
+
+/* cites := 'cite' IDENT (',' IDENT)* */
+static void parse_cites(parser *p, ast_cites *c) {
+    vec v = {.size = sizeof(span)};
+    do {
+        if (!check(p, TK_IDENT)) {
+            error_here(p, "a source id after 'cite'");
+            break;
+        }
+        span *s = vec_push(&v);
+        if (s) *s = sp_of(p, p->tok);
+        advance(p);
+    } while (accept(p, TK_COMMA));
+    /* a rule may cite in several places: append */
+    if (c->n && v.n && !v.oom) {
+        span *all = arena_array(p->a, c->n + v.n, sizeof(span));
+        if (all) {
+            memcpy(all, c->ids, c->n * sizeof(span));
+            memcpy(all + c->n, v.v, v.n * sizeof(span));
+            c->ids = all;
+            c->n += v.n;
+        }
+        free(v.v);
+        return;
+    }
+    if (!c->n) c->ids = vec_finish(p, &v, &c->n);
+    else free(v.v);
+}
+
+static span expect_string(parser *p, const char *what) {
+    span s = sp_of(p, p->tok);
+    if (!expect(p, TK_STRING, what)) s.len = 0;
+    return s;
+}
+
+static span optional_string(parser *p) {
+    span s = {p->file, p->tok.off, 0};
+    if (check(p, TK_STRING)) {
+        s = sp_of(p, p->tok);
+        advance(p);
+    }
+    return s;
+}
+
+/* source := 'source' IDENT STRING DATE ('url' STRING)* */
+static void parse_source(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "a source id");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    d->title = expect_string(p, "the source's title (a string)");
+    d->date = sp_of(p, p->tok);
+    if (!expect(p, TK_DATE, "the source's date (YYYY-MM-DD)")) return;
+    vec v = {.size = sizeof(span)};
+    while (accept(p, KW_URL)) {
+        span s = expect_string(p, "a URL (a string)");
+        span *slot = vec_push(&v);
+        if (slot) *slot = s;
+    }
+    d->urls = vec_finish(p, &v, &d->nurls);
+}
+
+/* port := 'port' IDENT STRING ['area' STRING] */
+static void parse_port(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "a port code");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    d->title = expect_string(p, "the port's name (a string)");
+    if (accept(p, KW_AREA)) d->area = expect_string(p, "the stay area (a string)");
+}
+
+static ast_type *parse_type(parser *p);
+
+/* field names may be words the language reserves (a record's `from`) */
+static int is_word(tok_kind k) { return k == TK_IDENT || lex_is_keyword(k); }
+
+/* record := '{' field ':' type (',' field ':' type)* '}' */
+static ast_type *parse_record(parser *p, ast_type *t) {
+    advance(p);
+    vec f = {.size = sizeof(span)}, ft = {.size = sizeof(ast_type *)};
+    do {
+        if (!is_word(p->tok.kind)) {
+            error_here(p, "a field name");
+            break;
+        }
+        span *s = vec_push(&f);
+        if (s) *s = sp_of(p, p->tok);
+        advance(p);
+        if (!expect(p, TK_COLON, "':' after the field name")) break;
+        ast_type **slot = vec_push(&ft);
+        ast_type *sub = parse_type(p);
+        if (slot) *slot = sub;
+        if (!sub) break;
+    } while (accept(p, TK_COMMA));
+    expect(p, TK_RBRACE, "'}' closing the record");
+    t->kind = AT_RECORD;
+    uint32_t n2;
+    t->fields = vec_finish(p, &f, &t->nfields);
+    t->ftypes = vec_finish(p, &ft, &n2);
+    if (n2 != t->nfields) return NULL;
+    return t;
+}
+
+/* type := 'one' 'of' IDENT+ | 'list' 'of' (type | record) | IDENT [IDENT] */
+static ast_type *parse_type(parser *p) {
+    if (!enter(p)) return NULL;
+    ast_type *t = arena_alloc(p->a, sizeof *t);
+    if (!t) return NULL;
+    t->sp = sp_of(p, p->tok);
+    if (accept(p, KW_ONE)) {
+        if (!expect(p, KW_OF, "'of' after 'one'")) goto fail;
+        vec v = {.size = sizeof(span)};
+        while (check(p, TK_IDENT)) {
+            span *s = vec_push(&v);
+            if (s) *s = sp_of(p, p->tok);
+            advance(p);
+        }
+        t->kind = AT_ENUM;
+        t->members = vec_finish(p, &v, &t->nmembers);
+        if (!t->nmembers) {
+            error_here(p, "the members of the enumeration");
+            goto fail;
+        }
+    } else if (accept(p, KW_LIST)) {
+        if (!expect(p, KW_OF, "'of' after 'list'")) goto fail;
+        t->kind = AT_LIST;
+        if (check(p, TK_LBRACE)) {
+            ast_type *r = arena_alloc(p->a, sizeof *r);
+            if (!r) goto fail;
+            r->sp = sp_of(p, p->tok);
+            t->elem = parse_record(p, r);
+        } else {
+            t->elem = parse_type(p);
+        }
+        if (!t->elem) goto fail;
+    } else if (check(p, TK_IDENT)) {
+        t->kind = AT_NAME;
+        t->name = sp_of(p, p->tok);
+        advance(p);
+        /* money takes a currency: `money CNY` */
+        if (t->name.len == 5 && !memcmp(p->text + t->name.off, "money", 5)) {
+            if (!check(p, TK_IDENT)) {
+                error_here(p, "a currency code after 'money' (e.g. money CNY)");
+                goto fail;
+            }
+            t->arg = sp_of(p, p->tok);
+            advance(p);
+        }
+    } else {
+        error_here(p, "a type");
+        goto fail;
+    }
+    p->depth--;
+    return t;
+fail:
+    p->depth--;
+    return NULL;
+}
+
+/* typedecl := 'type' IDENT '=' type */
+static void parse_typedecl(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "a type name");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    if (!expect(p, TK_EQ, "'=' after the type name")) return;
+    d->ty = parse_type(p);
+}
+
+/* input := 'input' IDENT ':' type ('required' | 'default' primary)* */
+static void parse_input(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "an input name (its path, e.g. trip.to)");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    if (!expect(p, TK_COLON, "':' and the input's type")) return;
+    d->ty = parse_type(p);
+    for (;;) {
+        if (accept(p, KW_REQUIRED))
+            d->required = 1;
+        else if (accept(p, KW_DEFAULT))
+            d->deflt = parse_unary(p);
+        else
+            break;
+    }
+}
+
+/* item := expr ['from' DATE] ['until' DATE] [cites] */
+static void parse_items(parser *p, ast_decl *d) {
+    vec v = {.size = sizeof(ast_item)};
+    while (starts_expr(p->tok.kind) && !p->panic) {
+        token start = p->tok;
+        ast_expr *e = parse_expr(p);
+        if (!e) break;
+        ast_item *it = vec_push(&v);
+        if (!it) break;
+        it->e = e;
+        it->sp = sp_of(p, start);
+        for (;;) {
+            if (accept(p, KW_FROM)) {
+                it->from_sp = sp_of(p, p->tok);
+                if (!expect(p, TK_DATE, "a date after 'from' (YYYY-MM-DD)")) break;
+            } else if (accept(p, KW_UNTIL)) {
+                it->until_sp = sp_of(p, p->tok);
+                if (!expect(p, TK_DATE, "a date after 'until' (YYYY-MM-DD)")) break;
+            } else if (accept(p, KW_CITE)) {
+                parse_cites(p, &it->cites);
+            } else {
+                break;
+            }
+        }
+        it->sp = sp_join(it->sp, sp_of(p, p->prev));
+    }
+    d->items = vec_finish(p, &v, &d->nitems);
+}
+
+/* setdecl := 'set' IDENT [STRING] ['=' item] item*     (also 'value') */
+static void parse_setvalue(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, d->kind == D_SET ? "a set name" : "a value name");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    d->title = optional_string(p);
+    accept(p, TK_EQ);
+    parse_items(p, d);
+    if (!d->nitems && !p->panic) error_here(p, d->kind == D_SET ? "the set's members" : "the value");
+}
+
+/* rule := ('entry' | 'transit') IDENT STRING clause*
+ * clause := 'from' DATE | 'until' DATE
+ *         | 'require' expr ['because' STRING] [cites]
+ *         | ['exit'] 'ports' expr
+ *         | 'stay' expr ['counted' 'from' ('next' 'midnight' | 'entry_day')]
+ *         | 'limit' expr 'in' expr | 'outcome' IDENT | cites */
+static void parse_rule(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "the rule's name");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    d->title = expect_string(p, "the rule's title (a string)");
+    vec v = {.size = sizeof(ast_clause)};
+    ast_cites rulecites = {0};
+    while (!p->panic) {
+        token t = p->tok;
+        ast_clause c = {.sp = sp_of(p, t)};
+        if (accept(p, KW_FROM) || accept(p, KW_UNTIL)) {
+            c.kind = t.kind == KW_FROM ? CL_FROM : CL_UNTIL;
+            c.name = sp_of(p, p->tok);
+            if (!expect(p, TK_DATE, "a date (YYYY-MM-DD)")) break;
+        } else if (accept(p, KW_REQUIRE)) {
+            c.kind = CL_REQUIRE;
+            c.e = parse_expr(p);
+            if (!c.e) break;
+            if (accept(p, KW_BECAUSE)) c.because = expect_string(p, "the reason (a string)");
+            if (accept(p, KW_CITE)) parse_cites(p, &c.cites);
+        } else if (accept(p, KW_PORTS)) {
+            c.kind = CL_PORTS;
+            if (!(c.e = parse_expr(p))) break;
+        } else if (accept(p, KW_EXIT)) {
+            c.kind = CL_EXIT_PORTS;
+            if (!expect(p, KW_PORTS, "'ports' after 'exit'")) break;
+            if (!(c.e = parse_expr(p))) break;
+        } else if (accept(p, KW_STAY)) {
+            c.kind = CL_STAY;
+            if (!(c.e = parse_expr(p))) break;
+            if (accept(p, KW_COUNTED)) {
+                if (!expect(p, KW_FROM, "'from' after 'counted'")) break;
+                if (accept(p, KW_NEXT)) {
+                    if (!expect(p, KW_MIDNIGHT, "'midnight' after 'next'")) break;
+                    c.counting = COUNT_NEXT_MIDNIGHT;
+                } else if (accept(p, KW_ENTRY_DAY)) {
+                    c.counting = COUNT_ENTRY_DAY;
+                } else {
+                    error_here(p, "'next midnight' or 'entry_day'");
+                    break;
+                }
+            }
+        } else if (accept(p, KW_LIMIT)) {
+            c.kind = CL_LIMIT;
+            if (!(c.e = parse_sum(p))) break;
+            if (!expect(p, KW_IN, "'in' (as in: limit 90 days in 180 days)")) break;
+            if (!(c.e2 = parse_sum(p))) break;
+        } else if (accept(p, KW_OUTCOME)) {
+            c.kind = CL_OUTCOME;
+            c.name = sp_of(p, p->tok);
+            if (!expect(p, TK_IDENT, "an outcome (e.g. visa_free)")) break;
+        } else if (accept(p, KW_CITE)) {
+            parse_cites(p, &rulecites);
+            continue;
+        } else {
+            break;
+        }
+        c.sp = sp_join(c.sp, sp_of(p, p->prev));
+        ast_clause *slot = vec_push(&v);
+        if (slot) *slot = c;
+    }
+    d->clauses = vec_finish(p, &v, &d->nclauses);
+    d->cites = rulecites;
+}
+
+/* test := 'test' STRING 'given' IDENT '=' unary (',' IDENT '=' unary)*
+ *         ['as' 'of' DATE] 'expect' IDENT ['by' IDENT] ['until' DATE] */
+static void parse_test(parser *p, ast_decl *d) {
+    d->name = expect_string(p, "the test's name (a string)");
+    if (!d->name.len) return;
+    vec v = {.size = sizeof(ast_given)};
+    if (accept(p, KW_GIVEN)) {
+        do {
+            if (!check(p, TK_IDENT)) {
+                error_here(p, "an input name (e.g. trip.to)");
+                break;
+            }
+            ast_given g = {.path = sp_of(p, p->tok)};
+            advance(p);
+            if (!expect(p, TK_EQ, "'=' and a value")) break;
+            if (!(g.val = parse_unary(p))) break;
+            ast_given *slot = vec_push(&v);
+            if (slot) *slot = g;
+        } while (accept(p, TK_COMMA));
+    }
+    d->givens = vec_finish(p, &v, &d->ngivens);
+    if (p->panic) return;
+    if (accept(p, KW_AS)) {
+        if (!expect(p, KW_OF, "'of' after 'as'")) return;
+        d->as_of = sp_of(p, p->tok);
+        if (!expect(p, TK_DATE, "a date after 'as of'")) return;
+    }
+    if (!expect(p, KW_EXPECT, "'expect' and the outcome")) return;
+    d->expect = sp_of(p, p->tok);
+    if (!expect(p, TK_IDENT, "an outcome after 'expect' (e.g. visa_free)")) return;
+    if (accept(p, KW_BY)) {
+        d->by = sp_of(p, p->tok);
+        if (!expect(p, TK_IDENT, "a rule name after 'by'")) return;
+    }
+    if (accept(p, KW_UNTIL)) {
+        d->until = sp_of(p, p->tok);
+        expect(p, TK_DATE, "a date after 'until'");
+    }
+}
+
+/* file := 'rulebook' IDENT [STRING] ('destination' IDENT | 'otherwise' IDENT)* decl* */
+ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text, uint32_t len) {
+    parser p = {.a = a, .d = d, .file = file, .text = text};
+    lex_init(&p.lx, text, len);
+    advance(&p);
+    ast_rulebook *rb = arena_alloc(a, sizeof *rb);
+    if (!rb) return NULL;
+    rb->file = file;
+    rb->kw = sp_of(&p, p.tok);
+    if (!expect(&p, KW_RULEBOOK, "'rulebook' at the start of the file")) return NULL;
+    rb->id = sp_of(&p, p.tok);
+    if (!expect(&p, TK_IDENT, "the rulebook's id (e.g. cn.entry)")) return NULL;
+    rb->title = optional_string(&p);
+    for (;;) {
+        if (accept(&p, KW_DESTINATION)) {
+            rb->destination = sp_of(&p, p.tok);
+            if (!expect(&p, TK_IDENT, "a country code after 'destination'")) break;
+        } else if (accept(&p, KW_OTHERWISE)) {
+            rb->otherwise = sp_of(&p, p.tok);
+            if (!expect(&p, TK_IDENT, "an outcome after 'otherwise'")) break;
+        } else {
+            break;
+        }
+    }
+    vec v = {.size = sizeof(ast_decl)};
+    for (;;) {
+        if (p.panic) recover(&p);
+        if (check(&p, TK_EOF)) break;
+        token t = p.tok;
+        if (t.kind == KW_RULEBOOK) {
+            diag_error(d, sp_of(&p, t), "a file holds one rulebook; this one began at line 1");
+            advance(&p);
+            p.panic = 1;
+            continue;
+        }
+        if (!starts_decl(t.kind)) {
+            error_here(&p, "a declaration (source, port, type, input, set, value, entry, transit or test)");
+            continue;
+        }
+        advance(&p);
+        ast_decl *dc = vec_push(&v);
+        ast_decl scratch;
+        if (!dc) dc = &scratch;
+        memset(dc, 0, sizeof *dc);
+        dc->sp = sp_of(&p, t);
+        switch (t.kind) {
+        case KW_SOURCE: dc->kind = D_SOURCE; parse_source(&p, dc); break;
+        case KW_PORT: dc->kind = D_PORT; parse_port(&p, dc); break;
+        case KW_TYPE: dc->kind = D_TYPE; parse_typedecl(&p, dc); break;
+        case KW_INPUT: dc->kind = D_INPUT; parse_input(&p, dc); break;
+        case KW_SET: dc->kind = D_SET; parse_setvalue(&p, dc); break;
+        case KW_VALUE: dc->kind = D_VALUE; parse_setvalue(&p, dc); break;
+        case KW_ENTRY: dc->kind = D_ENTRY; parse_rule(&p, dc); break;
+        case KW_TRANSIT: dc->kind = D_TRANSIT; parse_rule(&p, dc); break;
+        default: dc->kind = D_TEST; parse_test(&p, dc); break;
+        }
+        /* a declaration ends where the next one starts */
+        if (!p.panic && !check(&p, TK_EOF) && !starts_decl(p.tok.kind))
+            error_here(&p, "a new declaration or the end of the file");
+    }
+    rb->decls = vec_finish(&p, &v, &rb->ndecls);
+    if (arena_failed(a)) return NULL;
+    return rb;
+}

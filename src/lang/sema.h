@@ -1,0 +1,58 @@
+/*
+ * sema.h — state shared by the checker and the compiler of one compilation.
+ *
+ * The checker (check.c) resolves every name and types every expression of every
+ * rulebook's syntax tree, annotating the tree in place, and registers the rule set's
+ * global tables (types, inputs, ports) in the tf_rules being built. The compiler
+ * (compile.c) then turns the annotated trees into IR. Both report to one tf_diags.
+ */
+#ifndef TF_SEMA_H
+#define TF_SEMA_H
+
+#include "base/arena.h"
+#include "base/diag.h"
+#include "eval/ir.h"
+#include "lang/ast.h"
+
+typedef struct {
+    span name;
+    type_t type;
+} named_type;
+
+/* Per-rulebook checking state: lazily typed sets and values, with a topological order
+ * (dependencies first) that the compiler resolves epochs in. */
+typedef struct {
+    ast_rulebook *ast;
+    uint8_t *state;      /* per decl: 0 unvisited, 1 being checked, 2 done */
+    type_t *dtype;       /* per decl: the type of a set or value */
+    uint32_t *order;     /* decl indices of sets and values, dependencies first */
+    uint32_t norder;
+} sema_book;
+
+typedef struct {
+    arena *tmp;          /* the compile arena: syntax trees and scratch */
+    tf_diags *d;
+    tf_rules *r;         /* being built */
+    const char **texts;  /* source text by file index */
+    sema_book *books;
+    uint32_t nbooks;
+    named_type *types;
+    uint32_t ntypes;
+    ast_decl **input_decls; /* [r->ninputs] */
+} sema;
+
+/* Checks every rulebook; fills r's inputs, enums and ports. Errors go to s->d. */
+void check_all(sema *s);
+
+/* Compiles the checked trees into r's rulebooks. Call only when check_all reported no
+ * error. Errors (e.g. too many ports) go to s->d. */
+void compile_all(sema *s);
+
+/* The text of a span as a NUL-terminated copy in the rule set's arena. */
+const char *sema_str(sema *s, span sp);
+/* A string token's value (quotes removed, escapes decoded) in the rule set's arena. */
+const char *sema_string_lit(sema *s, span sp);
+/* True when span sp spells the NUL-terminated word w. */
+int sema_is(const sema *s, span sp, const char *w);
+
+#endif

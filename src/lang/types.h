@@ -1,0 +1,43 @@
+/*
+ * types.h — the types of the rulebook language, packed in 32 bits.
+ *
+ * A type is a base kind, an element kind (for sets and lists) and a 16-bit argument: the
+ * enumeration's index for an enum (or a set of one), the currency (three letters packed
+ * base 26) for money, the list-schema index for a list. Packing keeps types comparable
+ * with == and cheap to store on every expression node.
+ */
+#ifndef TF_TYPES_H
+#define TF_TYPES_H
+
+#include <stdint.h>
+
+typedef enum {
+    TY_ERR,      /* after an error: accepted everywhere, reports nothing more */
+    TY_BOOL,
+    TY_INT,
+    TY_NUMBER,
+    TY_MONEY,
+    TY_DATE,
+    TY_TIME,
+    TY_DURATION,
+    TY_COUNTRY,
+    TY_PORT,
+    TY_STRING,
+    TY_ENUM,
+    TY_SET,
+    TY_LIST,
+} ty_base;
+
+typedef uint32_t type_t;
+
+#define TYPE(base, elem, arg) ((type_t)(base) | ((type_t)(elem) << 8) | ((type_t)(arg) << 16))
+#define TYPE_BASE(t) ((ty_base)((t)&0xff))
+#define TYPE_ELEM(t) ((ty_base)(((t) >> 8) & 0xff))
+#define TYPE_ARG(t) ((uint32_t)((t) >> 16))
+
+/* The element type of a set type. */
+#define TYPE_SET_ELEM(t) TYPE(TYPE_ELEM(t), 0, TYPE_ARG(t))
+/* The set type whose elements are of type t. */
+#define TYPE_SET_OF(t) TYPE(TY_SET, TYPE_BASE(t), TYPE_ARG(t))
+
+#endif
