@@ -141,6 +141,19 @@ static ast_expr *new_expr(parser *p, ex_kind k, span sp) {
 
 static ast_expr *parse_expr(parser *p);
 
+/* Words the language reserves that may still stand where a name is expected: a member
+ * such as `transit`, a type such as `port`. Operators and the words that end an item
+ * (from, until, cite, because) never do. */
+static int is_name(tok_kind k) {
+    switch (k) {
+    case TK_IDENT: return 1;
+    case KW_AND: case KW_OR: case KW_NOT: case KW_IN: case KW_IF: case KW_THEN: case KW_ELSE:
+    case KW_TRUE: case KW_FALSE: case KW_FROM: case KW_UNTIL: case KW_CITE: case KW_BECAUSE:
+        return 0;
+    default: return lex_is_keyword(k);
+    }
+}
+
 static int starts_expr(tok_kind k) {
     switch (k) {
     case TK_IDENT: case TK_NUMBER: case TK_STRING: case TK_DATE: case TK_TIME:
@@ -157,7 +170,7 @@ static ast_expr *parse_setlit(parser *p) {
     token open = p->tok;
     advance(p);
     vec v = {.size = sizeof(ast_expr *)};
-    while (check(p, TK_IDENT)) {
+    while (is_name(p->tok.kind)) {
         ast_expr *e = new_expr(p, EX_NAME, sp_of(p, p->tok));
         ast_expr **slot = vec_push(&v);
         if (slot) *slot = e;
@@ -188,6 +201,10 @@ static ast_expr *parse_setlit(parser *p) {
 static ast_expr *parse_primary(parser *p) {
     token t = p->tok;
     ast_expr *e = NULL;
+    if (t.kind != TK_IDENT && is_name(t.kind)) {
+        advance(p);
+        return new_expr(p, EX_NAME, sp_of(p, t));
+    }
     switch (t.kind) {
     case TK_IDENT:
         advance(p);
@@ -505,7 +522,7 @@ static ast_type *parse_record(parser *p, ast_type *t) {
     return t;
 }
 
-/* type := 'one' 'of' IDENT+ | 'list' 'of' (type | record) | IDENT [IDENT] */
+/* type := 'one' 'of' IDENT (',' IDENT)* | 'list' 'of' (type | record) | IDENT [IDENT] */
 static ast_type *parse_type(parser *p) {
     if (!enter(p)) return NULL;
     ast_type *t = arena_alloc(p->a, sizeof *t);
@@ -514,11 +531,15 @@ static ast_type *parse_type(parser *p) {
     if (accept(p, KW_ONE)) {
         if (!expect(p, KW_OF, "'of' after 'one'")) goto fail;
         vec v = {.size = sizeof(span)};
-        while (check(p, TK_IDENT)) {
+        do {
+            if (!is_name(p->tok.kind)) {
+                error_here(p, "a member of the enumeration");
+                break;
+            }
             span *s = vec_push(&v);
             if (s) *s = sp_of(p, p->tok);
             advance(p);
-        }
+        } while (accept(p, TK_COMMA));
         t->kind = AT_ENUM;
         t->members = vec_finish(p, &v, &t->nmembers);
         if (!t->nmembers) {
@@ -537,7 +558,7 @@ static ast_type *parse_type(parser *p) {
             t->elem = parse_type(p);
         }
         if (!t->elem) goto fail;
-    } else if (check(p, TK_IDENT)) {
+    } else if (is_name(p->tok.kind)) {
         t->kind = AT_NAME;
         t->name = sp_of(p, p->tok);
         advance(p);
