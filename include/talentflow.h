@@ -115,6 +115,14 @@ tf_rc tf_rules_test(const tf_rules *r, const char *const *files, size_t nfiles, 
  * As JSON when json is true. */
 void tf_rules_diff(const tf_rules *r, tf_date from, tf_date to, bool json, FILE *out);
 
+/* Compares the entry decisions of every rulebook with a destination (or only those whose
+ * id starts with `prefix`, when not NULL) for every nationality, as of `from` and as of
+ * `to`, for a one-day tourist visit entering on each date. Writes the number of pairs
+ * (nationality, destination) whose deciding rule changed, counted by transition
+ * ("visa_free_90 -> e_visa: 120"), and every changed pair; as JSON when json is true.
+ * Returns the number of changed pairs, or -1 when out of memory. */
+long tf_rules_diff_pairs(const tf_rules *r, tf_date from, tf_date to, const char *prefix, bool json, FILE *out);
+
 /* ---- cases -------------------------------------------------------------------------- */
 
 typedef struct tf_case tf_case;

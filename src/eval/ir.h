@@ -188,6 +188,7 @@ typedef struct {
     const char *id, *title;
     uint32_t file;
     int dest;            /* country index, or -1 */
+    int fallback;        /* used only where no other rulebook has the destination */
     outcome otherwise;
     ir_node *nodes;
     uint32_t nnodes;
@@ -247,7 +248,8 @@ struct tf_rules {
     uint32_t nports;
     ir_rulebook *books;
     uint32_t nbooks;
-    int16_t dest_book[256]; /* rulebook index for a destination country, or -1 */
+    int16_t dest_book[256];     /* the rulebook that decides for a destination, or -1 */
+    int16_t dest_fallback[256]; /* a fallback rulebook it takes precedence over, or -1 */
     /* inputs the entry kind reads, or -1 when the schema lacks them */
     int in_nationality, in_document, in_to, in_purpose, in_entry_date, in_days, in_exit_date,
         in_exit_time, in_entry_port, in_exit_port, in_from, in_onward, in_birth_date, in_age;

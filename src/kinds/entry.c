@@ -147,20 +147,43 @@ static tf_rc read_trip(const tf_rules *r, const tf_case *c, tf_decision *d) {
     return TF_OK;
 }
 
-static tf_rc check(const tf_rules *r, const tf_case *c, tf_date as_of, tf_decision *d, const tracer *t) {
+/* Clears d for a new decision by r. */
+static void reset(const tf_rules *r, tf_decision *d) {
     d->r = r;
     d->rb = NULL;
+    d->overrides = NULL;
     d->rc = TF_OK;
     d->error[0] = 0;
     d->best = -1;
     d->nreasons = 0;
     d->truncated = 0;
+}
+
+static tf_rc decide(const tf_rules *r, const ir_rulebook *rb, const tf_case *c, tf_date as_of, tf_decision *d,
+                    const tracer *t);
+
+static tf_rc check(const tf_rules *r, const tf_case *c, tf_date as_of, tf_decision *d, const tracer *t) {
+    reset(r, d);
     tf_rc rc = read_trip(r, c, d);
     if (rc) return rc;
     int to = (int)c->vals[r->in_to].i;
     if (r->dest_book[to] < 0)
         return fail(d, TF_ENOTFOUND, "trip.to: no rulebook for \"%s\" (%s)", country_at(to)->code, country_at(to)->name);
-    const ir_rulebook *rb = &r->books[r->dest_book[to]];
+    if (r->dest_fallback[to] >= 0) d->overrides = &r->books[r->dest_fallback[to]];
+    return decide(r, &r->books[r->dest_book[to]], c, as_of, d, t);
+}
+
+tf_rc entry_decide(const tf_rules *r, const ir_rulebook *rb, const tf_case *c, tf_date as_of, tf_decision *d) {
+    tracer t = {NULL, NULL};
+    reset(r, d);
+    tf_rc rc = read_trip(r, c, d);
+    return rc ? rc : decide(r, rb, c, as_of, d, &t);
+}
+
+/* Evaluates every rule of rb in force as of the date; d holds the trip already. */
+static tf_rc decide(const tf_rules *r, const ir_rulebook *rb, const tf_case *c, tf_date as_of, tf_decision *d,
+                    const tracer *t) {
+    int to = rb->dest;
     d->rb = rb;
     if (rb->nrules > ENTRY_MAX_RULES) return fail(d, TF_ELIMIT, "rulebook %s has more than %d rules", rb->id, ENTRY_MAX_RULES);
     d->as_of = as_of == TF_DATE_DEFAULT ? d->entry : as_of;
@@ -171,8 +194,9 @@ static tf_rc check(const tf_rules *r, const tf_case *c, tf_date as_of, tf_decisi
     const ir_epoch *ep = ir_epoch_at(rb, d->as_of);
     ev_ctx x = {rb, ep, c->vals, c->known};
     char b1[11], b2[11];
+    if (d->overrides) trace(t, "rulebook %s takes precedence over the fallback %s", rb->id, d->overrides->id);
     trace(t, "rulebook %s (%s) for destination %s, as of %s: epoch from %s", rb->id, rb->title,
-          country_at(to)->code, date_format(d->as_of, b1), ep->start == DATE_MIN ? "the beginning" : date_format(ep->start, b2));
+          to >= 0 ? country_at(to)->code : "-", date_format(d->as_of, b1), ep->start == DATE_MIN ? "the beginning" : date_format(ep->start, b2));
     int64_t best_stay = -1;
     for (uint32_t i = 0; i < rb->nrules; i++) {
         const ir_rule *ru = &rb->rules[i];

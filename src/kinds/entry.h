@@ -38,6 +38,7 @@ typedef struct {
 struct tf_decision {
     const tf_rules *r;
     const ir_rulebook *rb;
+    const ir_rulebook *overrides; /* a fallback rulebook for the destination that rb overrode */
     tf_rc rc;
     char error[256];
     int32_t as_of, entry, exit;
@@ -51,5 +52,9 @@ struct tf_decision {
     uint32_t nreasons;
     int truncated;        /* more reasons than fit were dropped */
 };
+
+/* Decides the case's trip by the rules of rb (whatever the trip's destination), as
+ * tf_check does. Used to compare rulebooks pair by pair. */
+tf_rc entry_decide(const tf_rules *r, const ir_rulebook *rb, const tf_case *c, tf_date as_of, tf_decision *d);
 
 #endif

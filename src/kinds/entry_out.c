@@ -20,14 +20,16 @@ static json_t *jdate(int32_t d) {
     return json_string(date_format(d, b));
 }
 
-static json_t *jstay(int64_t minutes) {
-    if (minutes % 1440 == 0) return json_pack("{s:I}", "days", (json_int_t)(minutes / 1440));
+/* A stay as {"days": n}, or {"hours": n} where it is not whole days or the rule counts
+ * in hours (transit). */
+static json_t *jstay(int64_t minutes, int hours) {
+    if (minutes % 1440 == 0 && !hours) return json_pack("{s:I}", "days", (json_int_t)(minutes / 1440));
     return json_pack("{s:I}", "hours", (json_int_t)(minutes / 60));
 }
 
 /* The words of a stay: "30 days", "240 hours". */
-static const char *stay_words(int64_t minutes, char *b, size_t n) {
-    if (minutes % 1440 == 0) snprintf(b, n, "%lld days", (long long)(minutes / 1440));
+static const char *stay_words(int64_t minutes, int hours, char *b, size_t n) {
+    if (minutes % 1440 == 0 && !hours) snprintf(b, n, "%lld days", (long long)(minutes / 1440));
     else snprintf(b, n, "%lld hours", (long long)(minutes / 60));
     return b;
 }
@@ -45,8 +47,8 @@ static const char *reason_text(const tf_decision *d, const reason *rs, char *b, 
     if (rs->kind == RK_CLAUSE) return ru->clauses[rs->clause].text;
     char s[32], t[32];
     int64_t trip = d->exit_min - (int64_t)(ru->counting == 0 ? d->entry + 1 : d->entry) * 1440;
-    snprintf(b, n, "stay of %s within %s %s", stay_words(trip < 0 ? 0 : trip, s, sizeof s),
-             stay_words(d->res[rs->rule].stay_min, t, sizeof t),
+    snprintf(b, n, "stay of %s within %s %s", stay_words(trip < 0 ? 0 : trip, ru->is_transit, s, sizeof s),
+             stay_words(d->res[rs->rule].stay_min, ru->is_transit, t, sizeof t),
              ru->counting == 0 ? "counted from next midnight" : "counted from the entry day");
     return b;
 }
@@ -85,11 +87,11 @@ static json_t *jrule(const tf_decision *d, int i) {
     const rule_result *rr = &d->res[i];
     json_t *o = json_pack("{s:s,s:s,s:s}", "regime", ru->id, "title", ru->title, "outcome", outcome_names[ru->out]);
     if (rr->has_stay) {
-        json_object_set_new(o, "max_stay", jstay(rr->stay_min));
+        json_object_set_new(o, "max_stay", jstay(rr->stay_min, ru->is_transit));
         json_object_set_new(o, "latest_departure", jdate(rr->latest));
     }
     if (rr->limit_min)
-        json_object_set_new(o, "limit", json_pack("{s:o,s:o}", "stay", jstay(rr->limit_min), "in", jstay(rr->window_min)));
+        json_object_set_new(o, "limit", json_pack("{s:o,s:o}", "stay", jstay(rr->limit_min, 0), "in", jstay(rr->window_min, 0)));
     return o;
 }
 
@@ -105,16 +107,26 @@ char *tf_decision_json(const tf_decision *d) {
             const rule_result *rr = &d->res[d->best];
             json_object_set_new(o, "title", json_string(ru->title));
             if (rr->has_stay) {
-                json_object_set_new(o, "max_stay", jstay(rr->stay_min));
+                json_object_set_new(o, "max_stay", jstay(rr->stay_min, ru->is_transit));
                 json_object_set_new(o, "latest_departure", jdate(rr->latest));
             }
             if (rr->limit_min)
-                json_object_set_new(o, "limit", json_pack("{s:o,s:o}", "stay", jstay(rr->limit_min), "in", jstay(rr->window_min)));
+                json_object_set_new(o, "limit", json_pack("{s:o,s:o}", "stay", jstay(rr->limit_min, 0), "in", jstay(rr->window_min, 0)));
             if (ru->is_transit && d->port >= 0 && d->port != PORT_UNDESIGNATED && d->r->ports[d->port].area)
                 json_object_set_new(o, "stay_area", json_string(d->r->ports[d->port].area));
         }
         json_object_set_new(o, "as_of", jdate(d->as_of));
         json_object_set_new(o, "rulebook", json_string(d->rb->id));
+        if (d->rb->fallback)
+            json_object_set_new(o, "precedence",
+                                json_pack("{s:b,s:s}", "fallback", 1, "why",
+                                          "no rulebook is written for this destination; the fallback built from "
+                                          "open data decides"));
+        if (d->overrides)
+            json_object_set_new(o, "precedence",
+                                json_pack("{s:s,s:s}", "over", d->overrides->id, "why",
+                                          "a rulebook written for the destination, with cited sources, takes precedence "
+                                          "over the fallback built from open data"));
         json_object_set_new(o, "version", json_string(d->r->version));
         json_t *ap = json_array();
         for (uint32_t i = 0; i < d->rb->nrules; i++)
@@ -149,12 +161,12 @@ void tf_decision_print(const tf_decision *d, FILE *out) {
         const rule_result *rr = &d->res[d->best];
         fprintf(out, "%s: %s (%s)\n", outcome_names[d->out], ru->title, ru->id);
         if (rr->has_stay)
-            fprintf(out, "  stay up to %s from %s: leave by %s\n", stay_words(rr->stay_min, s1, sizeof s1),
+            fprintf(out, "  stay up to %s from %s: leave by %s\n", stay_words(rr->stay_min, ru->is_transit, s1, sizeof s1),
                     date_format(d->entry, b1), date_format(rr->latest, b2));
         if (rr->limit_min) {
             char s2[32];
-            fprintf(out, "  at most %s in any %s\n", stay_words(rr->limit_min, s1, sizeof s1),
-                    stay_words(rr->window_min, s2, sizeof s2));
+            fprintf(out, "  at most %s in any %s\n", stay_words(rr->limit_min, 0, s1, sizeof s1),
+                    stay_words(rr->window_min, 0, s2, sizeof s2));
         }
         if (ru->is_transit && d->port >= 0 && d->port != PORT_UNDESIGNATED && d->r->ports[d->port].area)
             fprintf(out, "  stay area: %s (entry at %s)\n", d->r->ports[d->port].area, d->r->ports[d->port].code);
@@ -163,6 +175,12 @@ void tf_decision_print(const tf_decision *d, FILE *out) {
     }
     fprintf(out, "  as of %s, rulebook %s (%s), version %s\n", date_format(d->as_of, b1), rb->id, rb->title,
             d->r->version);
+    if (rb->fallback)
+        fprintf(out, "  no rulebook is written for this destination: the fallback %s, built from open data,\n"
+                     "  decides\n", rb->id);
+    if (d->overrides)
+        fprintf(out, "  %s is written for this destination with cited sources; it takes precedence over the\n"
+                     "  fallback %s (%s)\n", rb->id, d->overrides->id, d->overrides->title);
     int first = 1;
     for (uint32_t i = 0; i < rb->nrules; i++) {
         if ((int)i == d->best || !d->res[i].admitted) continue;

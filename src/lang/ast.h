@@ -130,6 +130,7 @@ typedef struct {
     span id, title;
     span destination; /* len 0 when absent */
     span otherwise;
+    int fallback;     /* `fallback`: used only where no other rulebook has the destination */
     ast_decl *decls;
     uint32_t ndecls;
 } ast_rulebook;

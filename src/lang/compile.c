@@ -478,6 +478,7 @@ static void compile_book(sema *s, uint32_t bi) {
     ib->title = rb->title.len ? sema_string_lit(s, rb->title) : ib->id;
     ib->file = rb->file;
     ib->dest = -1;
+    ib->fallback = rb->fallback;
     if (rb->destination.len) ib->dest = country_find(s->texts[rb->file] + rb->destination.off, rb->destination.len);
     ib->otherwise = rb->otherwise.len
                         ? (outcome)outcome_find(s->texts[rb->file] + rb->otherwise.off, rb->otherwise.len)
@@ -613,17 +614,24 @@ void compile_all(sema *s) {
     r->books = arena_array(&r->mem, s->nbooks ? s->nbooks : 1, sizeof(ir_rulebook));
     if (!r->books) return;
     r->nbooks = s->nbooks;
-    for (int i = 0; i < 256; i++) r->dest_book[i] = -1;
+    for (int i = 0; i < 256; i++) r->dest_book[i] = r->dest_fallback[i] = -1;
+    for (uint32_t b = 0; b < s->nbooks; b++) compile_book(s, b);
+    /* a rulebook written for a destination takes precedence over a fallback for it */
     for (uint32_t b = 0; b < s->nbooks; b++) {
-        compile_book(s, b);
         int dest = r->books[b].dest;
-        if (dest >= 0) {
-            if (r->dest_book[dest] >= 0) {
-                /* a hand-written pack for a destination comes before a generated one:
-                 * the first file compiled wins, and the loader orders files so */
-                continue;
-            }
-            r->dest_book[dest] = (int16_t)b;
+        if (dest < 0) continue;
+        int16_t *slot = r->books[b].fallback ? &r->dest_fallback[dest] : &r->dest_book[dest];
+        if (*slot >= 0) {
+            diag_error(s->d, s->books[b].ast->destination, "rulebooks %s and %s both decide for destination %s%s",
+                       r->books[*slot].id, r->books[b].id, country_at(dest)->code,
+                       r->books[b].fallback ? " as fallbacks" : "");
+            continue;
         }
+        *slot = (int16_t)b;
     }
+    for (int i = 0; i < 256; i++)
+        if (r->dest_book[i] < 0) {
+            r->dest_book[i] = r->dest_fallback[i];
+            r->dest_fallback[i] = -1;
+        }
 }

@@ -44,6 +44,7 @@
     X(KW_RULEBOOK, "rulebook", "'rulebook'")            \
     X(KW_DESTINATION, "destination", "'destination'")   \
     X(KW_OTHERWISE, "otherwise", "'otherwise'")         \
+    X(KW_FALLBACK, "fallback", "'fallback'")            \
     X(KW_SOURCE, "source", "'source'")                  \
     X(KW_URL, "url", "'url'")                           \
     X(KW_PORT, "port", "'port'")                        \

@@ -759,7 +759,7 @@ static void parse_test(parser *p, ast_decl *d) {
     }
 }
 
-/* file := 'rulebook' IDENT [STRING] ('destination' IDENT | 'otherwise' IDENT)* decl* */
+/* file := 'rulebook' IDENT [STRING] ('destination' IDENT | 'otherwise' IDENT | 'fallback')* decl* */
 ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text, uint32_t len) {
     parser p = {.a = a, .d = d, .file = file, .text = text};
     lex_init(&p.lx, text, len);
@@ -776,6 +776,8 @@ ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text,
         if (accept(&p, KW_DESTINATION)) {
             rb->destination = sp_of(&p, p.tok);
             if (!expect(&p, TK_IDENT, "a country code after 'destination'")) break;
+        } else if (accept(&p, KW_FALLBACK)) {
+            rb->fallback = 1;
         } else if (accept(&p, KW_OTHERWISE)) {
             rb->otherwise = sp_of(&p, p.tok);
             if (!expect(&p, TK_IDENT, "an outcome after 'otherwise'")) break;
