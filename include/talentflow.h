@@ -176,6 +176,35 @@ char *tf_decision_json(const tf_decision *d);
 /* The decision and its explanation as readable text. */
 void tf_decision_print(const tf_decision *d, FILE *out);
 
+/* ---- points schemes ---------------------------------------------------------------- */
+
+typedef struct tf_assessment tf_assessment;
+
+tf_assessment *tf_assessment_new(void);
+void tf_assessment_free(tf_assessment *a);
+
+/* The ids of the points schemes in r ("ca.crs", ...), in rulebook order: writes up to
+ * max of them to ids (owned by r) and returns how many there are. */
+size_t tf_rules_schemes(const tf_rules *r, const char **ids, size_t max);
+
+/* Scores the case under the scheme `scheme` (a rulebook id such as "ca.crs") as of
+ * `as_of` (TF_DATE_DEFAULT: today): every factor's points with the clause and source
+ * behind them, the total, the category, whether the pass mark and the hard
+ * requirements are met, the smallest single changes that reach the next tier (`next`)
+ * and the dated changes ahead (`ahead`). TF_ENOTFOUND: no such scheme. */
+tf_rc tf_assess(const tf_rules *r, const tf_case *c, const char *scheme, tf_date as_of, tf_assessment *a);
+
+/* The total; NAN before a successful tf_assess. */
+double tf_assessment_total(const tf_assessment *a);
+/* The category ("A"), or NULL when the scheme has none or none applies. */
+const char *tf_assessment_category(const tf_assessment *a);
+/* 1 passes, 0 does not, -1 the scheme has no pass mark and no requirement. */
+int tf_assessment_passes(const tf_assessment *a);
+const char *tf_assessment_error(const tf_assessment *a);
+/* PROFILE.md's points object, malloc'd; the caller frees it. */
+char *tf_assessment_json(const tf_assessment *a);
+void tf_assessment_print(const tf_assessment *a, FILE *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,9 +29,10 @@ tf_case *case_new(const tf_rules *r) {
     arena_init(&c->mem, 4096, 0);
     uint32_t n = r->ninputs ? r->ninputs : 1;
     c->vals = arena_array(&c->mem, n, sizeof(rv));
+    c->lists = arena_array(&c->mem, n, sizeof(ev_list));
     c->known = arena_array(&c->mem, n, 1);
     c->text = arena_array(&c->mem, n, sizeof(char *));
-    if (arena_failed(&c->mem)) {
+    if (!c->lists || arena_failed(&c->mem)) {
         tf_case_free(c);
         return NULL;
     }
@@ -171,11 +172,17 @@ static int scalar(reader *rd, const char *path, type_t t, const json_t *v, rv *o
     }
 }
 
-/* Checks a list input: an array of scalars, or of records with the declared fields. */
-static int list(reader *rd, const char *path, const ir_input *in, const json_t *v) {
+/* Reads a list input: an array of scalars, or of records with the declared fields, into
+ * the case's list for input `index`. */
+static int list(reader *rd, const char *path, uint32_t index, const ir_input *in, const json_t *v) {
     char b[80], p[256];
     if (!json_is_array(v)) return fail(rd, "%s: %s is not a list", path, shown(v, b));
     if (json_array_size(v) > 10000) return fail(rd, "%s: a list of more than 10000 items", path);
+    ev_list *l = &rd->c->lists[index];
+    l->nfields = in->nfields ? in->nfields : 1;
+    l->n = (uint32_t)json_array_size(v);
+    l->v = arena_array(&rd->c->mem, (size_t)l->n * l->nfields + 1, sizeof(rv));
+    if (!l->v) return fail(rd, "%s: out of memory", path);
     size_t i;
     json_t *el;
     json_array_foreach(v, i, el) {
@@ -184,6 +191,7 @@ static int list(reader *rd, const char *path, const ir_input *in, const json_t *
         snprintf(p, sizeof p, "%s[%zu]", path, i);
         if (!in->nfields) {
             if (scalar(rd, p, in->elem, el, &out, &text)) return -1;
+            l->v[i] = out;
             continue;
         }
         if (!json_is_object(el)) return fail(rd, "%s: %s is not an object", p, shown(el, b));
@@ -196,6 +204,7 @@ static int list(reader *rd, const char *path, const ir_input *in, const json_t *
             char fp[300];
             snprintf(fp, sizeof fp, "%s.%s", p, key);
             if (scalar(rd, fp, in->ftypes[f], fv, &out, &text)) return -1;
+            l->v[i * l->nfields + f] = out;
         }
         for (uint32_t f = 0; f < in->nfields; f++)
             if (!json_object_get(el, in->fields[f])) return fail(rd, "%s.%s: missing", p, in->fields[f]);
@@ -230,7 +239,7 @@ static int object(reader *rd, const json_t *obj, char *path, size_t plen, int de
         if (in >= 0) {
             const ir_input *def = &r->inputs[in];
             if (TYPE_BASE(def->type) == TY_LIST) {
-                if (list(rd, path, def, v)) return -1;
+                if (list(rd, path, (uint32_t)in, def, v)) return -1;
             } else {
                 rv out;
                 const char *text;

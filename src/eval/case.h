@@ -12,10 +12,12 @@
 
 #include <jansson.h>
 
+#include "eval/eval.h"
 #include "eval/ir.h"
 
 struct tf_case {
     const tf_rules *r;
+    ev_list *lists;        /* [r->ninputs]: the elements of list inputs (n = 0 otherwise) */
     rv *vals;              /* [r->ninputs] */
     uint8_t *known;        /* [r->ninputs] */
     const char **text;     /* [r->ninputs]: the code of an undesignated port, else NULL */

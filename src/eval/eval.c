@@ -11,6 +11,112 @@
 
 #include <string.h>
 
+#include "base/date.h"
+
+/* The value of one element of a list (its field `field`, or the element itself). */
+static rv elem_at(const ev_list *l, uint32_t j, uint32_t field) { return l->v[(size_t)j * l->nfields + field]; }
+
+/* An aggregate over a list: sum, min, max, count, all, any, with an optional filter
+ * (`where`) and map (`for`). Sums and extremes are in doubles when the node's type is a
+ * number, else in integers. */
+static int eval_agg(const ev_ctx *x, const ir_node *nd, rv *out) {
+    rv lv;
+    if (!eval_node(x, nd->a, &lv)) return 0;
+    uint32_t input = (uint32_t)(lv.i >> 8), field1 = (uint32_t)(lv.i & 0xff);
+    const ev_list *l = x->lists ? &x->lists[input] : NULL;
+    uint32_t n = l ? l->n : 0;
+    int fn = (int)nd->c, dbl = TYPE_BASE(nd->type) == TY_NUMBER || TYPE_BASE(nd->type) == TY_MONEY;
+    const ir_node *ln = &x->rb->nodes[nd->a];
+    int elem_dbl = TYPE_ELEM(ln->type) == TY_NUMBER || TYPE_ELEM(ln->type) == TY_MONEY;
+    uint32_t map = (uint32_t)nd->k.i;
+    ev_frame *fr = x->fr, saved = fr ? *fr : (ev_frame){0};
+    int64_t si = 0;
+    double sd = 0;
+    int have = 0, count = 0, all = 1, any = 0, known = 1;
+    for (uint32_t j = 0; j < n; j++) {
+        rv v = elem_at(l, j, field1 ? field1 - 1 : 0);
+        if (x->ovr && x->ovr->kind == OVR_LIST_FLOOR && x->ovr->index == input) {
+            if (elem_dbl ? v.d < x->ovr->val.d : v.i < x->ovr->val.i) v = x->ovr->val;
+        }
+        if (fr) {
+            fr->elem = &l->v[(size_t)j * l->nfields];
+            fr->var = v;
+        }
+        if (nd->b != NODE_NONE) {
+            rv keep;
+            if (!fr || !eval_node(x, nd->b, &keep)) {
+                known = 0;
+                continue;
+            }
+            if (!keep.i) continue;
+        }
+        int vdbl = elem_dbl;
+        if (map != NODE_NONE) {
+            if (!fr || !eval_node(x, map, &v)) {
+                known = 0;
+                continue;
+            }
+            vdbl = dbl;
+        }
+        count++;
+        if (fn == FN_ALL) all &= v.i != 0;
+        else if (fn == FN_ANY) any |= v.i != 0;
+        else if (dbl) {
+            double d = vdbl ? v.d : (double)v.i;
+            if (fn == FN_SUM) sd += d;
+            else if (!have || (fn == FN_MIN ? d < sd : d > sd)) sd = d;
+        } else {
+            if (fn == FN_SUM) si += v.i;
+            else if (!have || (fn == FN_MIN ? v.i < si : v.i > si)) si = v.i;
+        }
+        have = 1;
+    }
+    if (fr) *fr = saved;
+    switch (fn) {
+    case FN_COUNT: out->i = count; return known;
+    case FN_ALL: out->i = all; return known;
+    case FN_ANY: out->i = any; return known || any;
+    case FN_SUM:
+        if (dbl) out->d = sd;
+        else out->i = si;
+        return known;
+    default: /* min, max: unknown over an empty list */
+        if (!have) return 0;
+        if (dbl) out->d = sd;
+        else out->i = si;
+        return known;
+    }
+}
+
+/* The value of the first band that holds the subject. */
+static int eval_bands(const ev_ctx *x, const ir_node *nd, rv *out) {
+    rv s;
+    if (!eval_node(x, nd->a, &s)) return 0;
+    int dbl = nd->pad;
+    for (uint32_t i = 0; i < nd->c; i++) {
+        const ir_band *b = &x->rb->bands[nd->b + i];
+        int holds;
+        if (b->op == BAND_ELSE) {
+            holds = 1;
+        } else {
+            rv lo, hi = {0};
+            if (!eval_node(x, b->lo, &lo)) return 0;
+            if (b->op == BAND_TO && !eval_node(x, b->hi, &hi)) return 0;
+            double sv = dbl ? s.d : (double)s.i, lv = dbl ? lo.d : (double)lo.i, hv = dbl ? hi.d : (double)hi.i;
+            switch (b->op) {
+            case BAND_LT: holds = sv < lv; break;
+            case BAND_LE: holds = sv <= lv; break;
+            case BAND_GT: holds = sv > lv; break;
+            case BAND_GE: holds = sv >= lv; break;
+            case BAND_EQ: holds = sv == lv; break;
+            default: holds = sv >= lv && sv <= hv; break;
+            }
+        }
+        if (holds) return eval_node(x, b->val, out);
+    }
+    return 0;
+}
+
 int eval_node(const ev_ctx *x, uint32_t n, rv *out) {
     const ir_node *nd = &x->rb->nodes[n];
     rv a, b;
@@ -18,6 +124,7 @@ int eval_node(const ev_ctx *x, uint32_t n, rv *out) {
     switch ((opcode)nd->op) {
     case OP_CONST: *out = nd->k; return 1;
     case OP_INPUT:
+        if (x->ovr && x->ovr->kind == OVR_INPUT && x->ovr->index == nd->a) return *out = x->ovr->val, 1;
         if (!x->in || !x->known[nd->a]) return 0;
         *out = x->in[nd->a];
         return 1;
@@ -50,6 +157,32 @@ int eval_node(const ev_ctx *x, uint32_t n, rv *out) {
     case OP_IF:
         if (!eval_node(x, nd->a, &a)) return 0;
         return eval_node(x, a.i ? nd->b : nd->c, out);
+    case OP_LET:
+        if (x->ovr && x->ovr->kind == OVR_LET && x->ovr->index == nd->a) return *out = x->ovr->val, 1;
+        return eval_node(x, x->rb->lets[nd->a].node, out);
+    case OP_ASOF: out->i = x->as_of; return 1;
+    case OP_GIVEN:
+        out->i = x->known ? x->known[nd->a] || (x->lists && x->lists[nd->a].n) : 0;
+        return 1;
+    case OP_LIST: out->i = ((int64_t)nd->a << 8) | nd->b; return 1;
+    case OP_AGG: return eval_agg(x, nd, out);
+    case OP_ELEM:
+        if (!x->fr || !x->fr->elem) return 0;
+        *out = x->fr->elem[nd->b];
+        return 1;
+    case OP_LOOPVAR:
+        if (!x->fr) return 0;
+        *out = x->fr->var;
+        return 1;
+    case OP_BANDS: return eval_bands(x, nd, out);
+    case OP_POINTS:
+        if (!x->fr || !x->fr->points) return 0;
+        out->d = x->fr->points[nd->a];
+        return 1;
+    case OP_YEARS_SINCE:
+        if (!eval_node(x, nd->a, &a)) return 0;
+        out->i = date_age((int32_t)a.i, x->as_of);
+        return 1;
     default: break;
     }
     /* unary and binary operators: operands first */

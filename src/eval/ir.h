@@ -79,7 +79,17 @@ typedef union {
     X(OP_DIV_D, "div.d", 2) X(OP_NEG_D, "neg.d", 1) X(OP_I2D, "i2d", 1) X(OP_D2I, "d2i", 1)     \
     X(OP_DAYS2MIN, "days2min", 1) /* date difference (days) to a duration (minutes) */      \
     X(OP_DATE_ADD, "date.add", 2) /* date + duration: whole days of the duration */         \
-    X(OP_DATE_SUB, "date.sub", 2)
+    X(OP_DATE_SUB, "date.sub", 2)                                                           \
+    X(OP_LET, "let", 0)           /* a: let index */                                        \
+    X(OP_ASOF, "as_of", 0)                                                                  \
+    X(OP_GIVEN, "given", 0)       /* a: input index */                                      \
+    X(OP_YEARS_SINCE, "years_since", 1)                                                     \
+    X(OP_LIST, "list", 0)         /* a: input, b: field + 1 (0: a list of scalars) */       \
+    X(OP_AGG, "agg", 1)           /* a: list node, b: filter node, c: agg, k.i: map node */ \
+    X(OP_ELEM, "elem", 0)         /* b: field of the current element */                     \
+    X(OP_LOOPVAR, "loopvar", 0)                                                             \
+    X(OP_BANDS, "bands", 1)       /* a: subject, b: first band, c: count; pad: 1 doubles */ \
+    X(OP_POINTS, "points", 0)     /* a: 0 total, 1 + item */
 
 typedef enum {
 #define OP_ENUM(op, name, n) op,
@@ -162,8 +172,68 @@ typedef struct {
 typedef struct {
     uint32_t input;
     rv val;
-    const char *text; /* an undesignated port's code */
+    const char *text;  /* an undesignated port's code */
+    int is_list;
+    rv *items;         /* a list: n elements of nfields values */
+    uint32_t n, nfields;
 } ir_given;
+
+typedef struct {
+    band_op op;
+    uint32_t lo, hi;     /* nodes, or NODE_NONE */
+    uint32_t val;        /* node */
+} ir_band;
+
+typedef struct {
+    const char *name, *title;
+    type_t type;
+    uint32_t node;
+    int on_date;         /* depends on the evaluation date (as_of, years_since) */
+    span sp;
+} ir_let;
+
+/* A factor or a group of a points scheme. */
+typedef struct {
+    const char *id, *title;
+    int is_group;
+    uint32_t node;       /* a factor's points */
+    uint32_t max;        /* node, or NODE_NONE */
+    int owner;           /* the group it belongs to, or -1 */
+    uint32_t *members;   /* a group's items */
+    uint32_t nmembers;
+    uint16_t *cites;
+    uint32_t ncites;
+    span sp;
+} ir_item;
+
+typedef struct {
+    const char *name;    /* a category, or NULL for the pass mark */
+    uint32_t node;
+    span sp;
+} ir_cond;
+
+typedef struct {
+    uint32_t node;
+    const char *text, *because;
+    uint16_t *cites;
+    uint32_t ncites;
+    span sp;
+} ir_require;
+
+typedef struct {
+    const char *name, *id, *title;
+    ir_item *items;
+    uint32_t nitems;
+    ir_cond *categories;
+    uint32_t ncategories;
+    uint32_t pass;       /* node, or NODE_NONE */
+    span pass_sp;
+    ir_require *requires;
+    uint32_t nrequires;
+    uint16_t *cites;
+    uint32_t ncites;
+    span sp;
+} ir_points;
 
 typedef struct {
     const char *name;
@@ -173,6 +243,11 @@ typedef struct {
     outcome expect;
     int by;              /* rule index, or -1 */
     int32_t until;       /* TF_DATE_DEFAULT when not given */
+    int is_points;       /* expect total N [category C | no category] [passes | fails] */
+    double total;
+    const char *category; /* NULL: not stated */
+    int no_category;
+    int passes;          /* -1 not stated */
     span sp;
 } ir_test;
 
@@ -202,6 +277,11 @@ typedef struct {
     uint32_t nsources;
     ir_test *tests;
     uint32_t ntests;
+    ir_let *lets;
+    uint32_t nlets;
+    ir_band *bands;
+    uint32_t nbands;
+    ir_points *points;    /* NULL when the rulebook has no scheme */
     ir_epoch *epochs;
     int32_t *epoch_start; /* [nepochs], ascending; epoch_start[0] == DATE_MIN */
     uint32_t nepochs;

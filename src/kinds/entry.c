@@ -192,7 +192,7 @@ static tf_rc decide(const tf_rules *r, const ir_rulebook *rb, const tf_case *c, 
     d->port_text = d->port >= 0 ? c->text[r->in_entry_port] : NULL;
     d->out = rb->otherwise;
     const ir_epoch *ep = ir_epoch_at(rb, d->as_of);
-    ev_ctx x = {rb, ep, c->vals, c->known};
+    ev_ctx x = {.rb = rb, .ep = ep, .in = c->vals, .known = c->known, .lists = c->lists, .as_of = d->as_of};
     char b1[11], b2[11];
     if (d->overrides) trace(t, "rulebook %s takes precedence over the fallback %s", rb->id, d->overrides->id);
     trace(t, "rulebook %s (%s) for destination %s, as of %s: epoch from %s", rb->id, rb->title,

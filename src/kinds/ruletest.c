@@ -25,6 +25,38 @@ static int selected(const tf_rules *r, const ir_rulebook *rb, const char *const 
     return 0;
 }
 
+/* Runs a points test: the total, and the category and pass where the test states them. */
+static int run_points(const tf_rules *r, const ir_rulebook *rb, const ir_test *t, const tf_case *c, int verbose, FILE *out) {
+    char where[300];
+    ir_where(r, t->sp, where, sizeof where);
+    tf_assessment *a = tf_assessment_new();
+    if (!a) return 0;
+    int ok = 0;
+    if (tf_assess(r, c, rb->id, t->as_of, a) != TF_OK) {
+        fprintf(out, "%s: FAIL test \"%s\": %s\n", where, t->name, tf_assessment_error(a));
+        goto done;
+    }
+    double total = tf_assessment_total(a);
+    const char *cat = tf_assessment_category(a);
+    int passes = tf_assessment_passes(a);
+    ok = total == t->total && (!t->category || (cat && !strcmp(cat, t->category))) && (!t->no_category || !cat) &&
+         (t->passes < 0 || passes == t->passes);
+    if (!ok) {
+        fprintf(out, "%s: FAIL test \"%s\"\n    expected total %g", where, t->name, t->total);
+        if (t->category) fprintf(out, " category %s", t->category);
+        if (t->no_category) fprintf(out, " no category");
+        if (t->passes >= 0) fprintf(out, " %s", t->passes ? "passes" : "fails");
+        fprintf(out, "\n    got      total %g category %s %s\n", total, cat ? cat : "(none)",
+                passes < 0 ? "" : passes ? "passes" : "fails");
+        if (verbose) tf_assessment_print(a, out);
+    } else if (verbose) {
+        fprintf(out, "%s: ok test \"%s\"\n", where, t->name);
+    }
+done:
+    tf_assessment_free(a);
+    return ok;
+}
+
 /* Runs one test; returns 1 when it passed. Writes the failure to out. */
 static int run_one(const tf_rules *r, const ir_rulebook *rb, const ir_test *t, tf_decision *d, int verbose, FILE *out) {
     char where[300], b1[11], b2[11];
@@ -33,8 +65,17 @@ static int run_one(const tf_rules *r, const ir_rulebook *rb, const ir_test *t, t
         fprintf(out, "%s: test \"%s\": out of memory\n", ir_where(r, t->sp, where, sizeof where), t->name);
         return 0;
     }
-    for (uint32_t i = 0; i < t->ngivens; i++) case_set(c, t->givens[i].input, t->givens[i].val, t->givens[i].text);
+    for (uint32_t i = 0; i < t->ngivens; i++) {
+        const ir_given *g = &t->givens[i];
+        if (g->is_list) c->lists[g->input] = (ev_list){g->n, g->nfields, g->items};
+        else case_set(c, g->input, g->val, g->text);
+    }
     case_apply_defaults(c);
+    if (t->is_points) {
+        int ok = run_points(r, rb, t, c, verbose, out);
+        tf_case_free(c);
+        return ok;
+    }
     tf_rc rc = tf_check(r, c, t->as_of, d);
     tf_case_free(c);
     ir_where(r, t->sp, where, sizeof where);

@@ -21,16 +21,35 @@ typedef enum {
     EX_DATE,     /* 2024-12-17 */
     EX_TIME,     /* 23:59 */
     EX_DURATION, /* 30 days, 240 hours */
+    EX_MONEY,    /* 450000 CNY: num, and the currency in ival (packed base 26) */
     EX_BOOL,     /* true, false */
     EX_SETLIT,   /* {A B C} */
     EX_BINARY,   /* a OP b; op is the operator's token kind */
     EX_UNARY,    /* not a, -a; op is KW_NOT or TK_MINUS */
     EX_IN,       /* a in b; negated for `not in` */
     EX_IF,       /* if a then b else c */
+    EX_BANDS,    /* bands a { ... } */
+    EX_CALL,     /* fn(a [where b | for var in c]) */
 } ex_kind;
 
+/* One band of `bands`. */
+typedef struct {
+    band_op op;
+    struct ast_expr *lo, *hi, *val;
+    span sp;
+} ast_band;
+
+
 /* What a name refers to, set by the checker. */
-typedef enum { REF_NONE, REF_INPUT, REF_SET, REF_VALUE, REF_MEMBER, REF_COUNTRY, REF_PORT } ref_kind;
+typedef enum {
+    REF_NONE, REF_INPUT, REF_SET, REF_VALUE, REF_MEMBER, REF_COUNTRY, REF_PORT,
+    REF_LET,        /* a `let` (ref_index: its declaration) */
+    REF_FIELD,      /* a field of a list of records, as a list: work.years (input, field) */
+    REF_ELEM,       /* inside `where`: the current element's field (field) */
+    REF_LOOPVAR,    /* inside `for`: the current element */
+    REF_ASOF,       /* the evaluation date */
+    REF_POINTS,     /* inside `points`: total (ref_index 0) or a factor/group (1 + index) */
+} ref_kind;
 
 typedef struct ast_expr {
     ex_kind kind;
@@ -39,12 +58,18 @@ typedef struct ast_expr {
     struct ast_expr *a, *b, *c;
     struct ast_expr **elems; /* EX_SETLIT */
     uint32_t nelems;
+    ast_band *bands;         /* EX_BANDS */
+    uint32_t nbands;
+    int fn;                  /* EX_CALL: builtin_fn; -1 until checked */
+    int agg_for;             /* EX_CALL: 1 for `for var in c`, 0 for `where b` or plain */
+    span var;                /* EX_CALL: the loop variable */
     double num;        /* EX_NUMBER; EX_DURATION: the amount */
     int64_t ival;      /* EX_DURATION: minutes; EX_DATE: day; EX_TIME: minutes; EX_BOOL */
     /* filled by the checker */
     type_t type;
     ref_kind ref;
     uint32_t ref_index;   /* input, set, value, port index; enum member; country index */
+    uint32_t ref_field;   /* REF_FIELD, REF_ELEM: the field's index */
     int is_const;         /* depends on no input */
 } ast_expr;
 
@@ -88,13 +113,40 @@ typedef struct ast_type {
     uint32_t nfields;
 } ast_type;
 
+/* A record of a list given in a test: {field = value, ...}. */
+typedef struct {
+    span *fields;
+    ast_expr **vals;
+    uint32_t n;
+    span sp;
+} ast_record;
+
 typedef struct {
     span path;
-    ast_expr *val;
-    uint32_t input; /* set by the checker */
+    ast_expr *val;       /* a scalar; NULL for a list */
+    int is_list;
+    ast_expr **items;    /* a list of scalars */
+    ast_record *records; /* or a list of records */
+    uint32_t nitems;
+    uint32_t input;      /* set by the checker */
 } ast_given;
 
-typedef enum { D_SOURCE, D_PORT, D_TYPE, D_INPUT, D_SET, D_VALUE, D_ENTRY, D_TRANSIT, D_TEST } decl_kind;
+typedef enum { D_SOURCE, D_PORT, D_TYPE, D_INPUT, D_SET, D_VALUE, D_ENTRY, D_TRANSIT, D_TEST, D_LET, D_POINTS } decl_kind;
+
+typedef enum { PC_FACTOR, PC_GROUP, PC_CATEGORY, PC_PASS, PC_REQUIRE } pc_kind;
+
+/* A clause of a `points` declaration. */
+typedef struct {
+    pc_kind kind;
+    span sp;
+    span name, title;     /* PC_FACTOR, PC_GROUP: id and title; PC_CATEGORY: the category */
+    ast_expr *e;          /* the points, or the condition */
+    ast_expr *max;        /* NULL when uncapped */
+    span *members;        /* PC_GROUP */
+    uint32_t nmembers;
+    span because;
+    ast_cites cites;
+} ast_pclause;
 
 typedef struct {
     decl_kind kind;
@@ -118,10 +170,18 @@ typedef struct {
     ast_clause *clauses;
     uint32_t nclauses;
     ast_cites cites;   /* the rule's own sources */
+    /* D_LET: the expression */
+    ast_expr *e;
+    /* D_POINTS */
+    ast_pclause *pclauses;
+    uint32_t npclauses;
     /* D_TEST */
     ast_given *givens;
     uint32_t ngivens;
     span as_of, expect, by, until; /* len 0 when absent */
+    ast_expr *expect_total;        /* points tests: `expect total N` */
+    span expect_category;          /* `category NAME`, or `no category` (the word `no`) */
+    int expect_passes;             /* -1 not stated, 0 `fails`, 1 `passes` */
 } ast_decl;
 
 typedef struct {

@@ -38,6 +38,9 @@ typedef struct {
     uint32_t nhoisted, hcap;
     uint32_t nnamed;     /* named sets */
     uint32_t **val_item_node; /* per value, per item: node */
+    uint32_t *let_of;    /* decl index -> let index */
+    ir_band *bands;      /* malloc'd while building */
+    uint32_t nbands, bcap;
     int oom;
 } cc;
 
@@ -71,6 +74,8 @@ static uint32_t konst(cc *c, type_t t, rv k, span sp) {
 static int is_dbl(type_t t) { return TYPE_BASE(t) == TY_NUMBER || TYPE_BASE(t) == TY_MONEY; }
 
 static uint32_t emit(cc *c, ast_expr *e);
+static uint32_t emit_bands(cc *c, ast_expr *e);
+static uint32_t emit_call(cc *c, ast_expr *e);
 
 /* Emits e converted to a double when its type is an integer kind. */
 static uint32_t emit_dbl(cc *c, ast_expr *e) {
@@ -145,17 +150,98 @@ static uint32_t emit_binary(cc *c, ast_expr *e) {
     return node(c, oi, e->type, a, b, e->sp);
 }
 
+/* Emits e as a double when `dbl`, else as it is. */
+static uint32_t emit_as(cc *c, ast_expr *e, int dbl) { return dbl ? emit_dbl(c, e) : emit(c, e); }
+
+/* bands: the subject, then a band table entry per band; compared in doubles when the
+ * subject or any edge is a number. */
+static uint32_t emit_bands(cc *c, ast_expr *e) {
+    int dbl = is_dbl(e->a->type);
+    for (uint32_t i = 0; i < e->nbands; i++) {
+        if (e->bands[i].lo && is_dbl(e->bands[i].lo->type)) dbl = 1;
+        if (e->bands[i].hi && is_dbl(e->bands[i].hi->type)) dbl = 1;
+    }
+    int vdbl = is_dbl(e->type);
+    uint32_t subj = emit_as(c, e->a, dbl);
+    ir_band *tmp = calloc(e->nbands ? e->nbands : 1, sizeof *tmp);
+    if (!tmp) {
+        c->oom = 1;
+        return 0;
+    }
+    for (uint32_t i = 0; i < e->nbands; i++) {
+        ast_band *b = &e->bands[i];
+        tmp[i].op = b->op;
+        tmp[i].lo = b->lo ? emit_as(c, b->lo, dbl) : NODE_NONE;
+        tmp[i].hi = b->hi ? emit_as(c, b->hi, dbl) : NODE_NONE;
+        tmp[i].val = emit_as(c, b->val, vdbl);
+    }
+    /* the bands of one expression are contiguous */
+    if (c->nbands + e->nbands > c->bcap) {
+        uint32_t cap = (c->bcap + e->nbands) * 2;
+        ir_band *nb = realloc(c->bands, cap * sizeof *nb);
+        if (!nb) {
+            free(tmp);
+            c->oom = 1;
+            return 0;
+        }
+        c->bands = nb;
+        c->bcap = cap;
+    }
+    uint32_t first = c->nbands;
+    memcpy(c->bands + first, tmp, e->nbands * sizeof *tmp);
+    c->nbands += e->nbands;
+    free(tmp);
+    uint32_t n = node(c, OP_BANDS, e->type, subj, first, e->sp);
+    if (!c->oom) {
+        c->nodes[n].c = e->nbands;
+        c->nodes[n].pad = (uint16_t)dbl;
+    }
+    return n;
+}
+
+/* Built-in calls. An aggregate's node: a the list, b the filter, c the function, k.i
+ * the map; its type says whether it sums integers or doubles. */
+static uint32_t emit_call(cc *c, ast_expr *e) {
+    switch ((builtin_fn)e->fn) {
+    case FN_GIVEN: {
+        ast_expr *a = e->a;
+        return node(c, OP_GIVEN, e->type, a->ref_index, 0, e->sp);
+    }
+    case FN_YEARS_SINCE: return node(c, OP_YEARS_SINCE, e->type, emit(c, e->a), 0, e->sp);
+    default: break;
+    }
+    ast_expr *list = e->agg_for ? e->c : e->a;
+    uint32_t l = emit(c, list);
+    uint32_t filter = e->b ? emit(c, e->b) : NODE_NONE;
+    uint32_t map = e->agg_for ? emit_as(c, e->a, is_dbl(e->type)) : NODE_NONE;
+    uint32_t n = node(c, OP_AGG, e->type, l, filter, e->sp);
+    if (!c->oom) {
+        c->nodes[n].c = (uint32_t)e->fn;
+        c->nodes[n].k.i = map;
+    }
+    return n;
+}
+
 /* Emits the nodes of a checked scalar expression; returns the root's index. */
 static uint32_t emit(cc *c, ast_expr *e) {
     rv k = {0};
     switch (e->kind) {
     case EX_NAME:
         switch (e->ref) {
-        case REF_INPUT: return node(c, OP_INPUT, e->type, e->ref_index, 0, e->sp);
+        case REF_INPUT:
+            if (TYPE_BASE(e->type) == TY_LIST) return node(c, OP_LIST, e->type, e->ref_index, 0, e->sp);
+            return node(c, OP_INPUT, e->type, e->ref_index, 0, e->sp);
+        case REF_FIELD: return node(c, OP_LIST, e->type, e->ref_index, e->ref_field + 1, e->sp);
+        case REF_ELEM: return node(c, OP_ELEM, e->type, 0, e->ref_field, e->sp);
+        case REF_LOOPVAR: return node(c, OP_LOOPVAR, e->type, 0, 0, e->sp);
+        case REF_ASOF: return node(c, OP_ASOF, e->type, 0, 0, e->sp);
+        case REF_POINTS: return node(c, OP_POINTS, e->type, e->ref_index, 0, e->sp);
+        case REF_LET: return node(c, OP_LET, e->type, c->let_of[e->ref_index], 0, e->sp);
         case REF_VALUE: return node(c, OP_VALUE, e->type, c->val_of[e->ref_index], 0, e->sp);
         default: k.i = e->ref_index; return konst(c, e->type, k, e->sp);
         }
     case EX_NUMBER:
+    case EX_MONEY:
         if (TYPE_BASE(e->type) == TY_INT) k.i = (int64_t)e->num;
         else k.d = e->num;
         return konst(c, e->type, k, e->sp);
@@ -177,6 +263,8 @@ static uint32_t emit(cc *c, ast_expr *e) {
         if (!c->oom) c->nodes[n].c = (uint32_t)e->op;
         return n;
     }
+    case EX_BANDS: return emit_bands(c, e);
+    case EX_CALL: return emit_call(c, e);
     case EX_IF: {
         uint32_t cond = emit(c, e->a);
         uint32_t a = is_dbl(e->type) ? emit_dbl(c, e->b) : emit(c, e->b);
@@ -329,7 +417,131 @@ static void compile_rule(cc *c, ast_decl *d, ir_rule *r) {
     }
 }
 
+/* ---- derived values and points ----------------------------------------------------- */
+
+/* True when e depends on the evaluation date: as_of, years_since, or a let that does. */
+static int on_date(cc *c, const ast_expr *e, int depth) {
+    if (!e || depth > 200) return 0;
+    if (e->kind == EX_NAME) {
+        if (e->ref == REF_ASOF) return 1;
+        if (e->ref == REF_LET) return on_date(c, c->bk->ast->decls[e->ref_index].e, depth + 1);
+        return 0;
+    }
+    if (e->kind == EX_CALL && e->fn == FN_YEARS_SINCE) return 1;
+    if (on_date(c, e->a, depth + 1) || on_date(c, e->b, depth + 1) || on_date(c, e->c, depth + 1)) return 1;
+    for (uint32_t i = 0; i < e->nbands; i++)
+        if (on_date(c, e->bands[i].lo, depth + 1) || on_date(c, e->bands[i].hi, depth + 1) ||
+            on_date(c, e->bands[i].val, depth + 1))
+            return 1;
+    return 0;
+}
+
+static void compile_points(cc *c, ast_decl *d) {
+    sema *s = c->s;
+    ir_points *pt = arena_alloc(c->m, sizeof *pt);
+    if (!pt) return;
+    c->ib->points = pt;
+    pt->name = sema_str(s, d->name);
+    size_t n = strlen(c->ib->id) + strlen(pt->name) + 2;
+    char *id = arena_alloc(c->m, n);
+    if (id) snprintf(id, n, "%s.%s", c->ib->id, pt->name);
+    pt->id = id;
+    pt->title = sema_string_lit(s, d->title);
+    pt->sp = d->name;
+    pt->pass = NODE_NONE;
+    pt->cites = cites_of(c, &d->cites, &pt->ncites);
+    uint32_t ni = 0, nc = 0, nr = 0;
+    for (uint32_t i = 0; i < d->npclauses; i++) {
+        pc_kind k = d->pclauses[i].kind;
+        ni += k <= PC_GROUP;
+        nc += k == PC_CATEGORY;
+        nr += k == PC_REQUIRE;
+    }
+    pt->items = arena_array(c->m, ni ? ni : 1, sizeof(ir_item));
+    pt->categories = arena_array(c->m, nc ? nc : 1, sizeof(ir_cond));
+    pt->requires = arena_array(c->m, nr ? nr : 1, sizeof(ir_require));
+    if (!pt->items || !pt->categories || !pt->requires) return;
+    for (uint32_t i = 0; i < d->npclauses; i++) {
+        ast_pclause *pc = &d->pclauses[i];
+        switch (pc->kind) {
+        case PC_FACTOR:
+        case PC_GROUP: {
+            ir_item *it = &pt->items[pt->nitems++];
+            it->id = sema_str(s, pc->name);
+            it->title = sema_string_lit(s, pc->title);
+            it->is_group = pc->kind == PC_GROUP;
+            it->node = pc->e ? emit_dbl(c, pc->e) : NODE_NONE;
+            it->max = pc->max ? emit_dbl(c, pc->max) : NODE_NONE;
+            it->owner = -1;
+            it->sp = pc->name;
+            it->cites = cites_of(c, &pc->cites, &it->ncites);
+            if (!it->ncites) {
+                it->cites = pt->cites;
+                it->ncites = pt->ncites;
+            }
+            break;
+        }
+        case PC_CATEGORY:
+            pt->categories[pt->ncategories++] = (ir_cond){sema_str(s, pc->name), emit(c, pc->e), pc->sp};
+            break;
+        case PC_PASS:
+            pt->pass = emit(c, pc->e);
+            pt->pass_sp = pc->sp;
+            break;
+        case PC_REQUIRE: {
+            ir_require *rq = &pt->requires[pt->nrequires++];
+            rq->node = emit(c, pc->e);
+            rq->text = sema_str(s, pc->e->sp);
+            rq->because = pc->because.len ? sema_string_lit(s, pc->because) : NULL;
+            rq->sp = pc->sp;
+            rq->cites = cites_of(c, &pc->cites, &rq->ncites);
+            if (!rq->ncites) {
+                rq->cites = pt->cites;
+                rq->ncites = pt->ncites;
+            }
+            break;
+        }
+        }
+    }
+    /* group membership, by id (the checker has verified every member exists once) */
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < d->npclauses; i++) {
+        ast_pclause *pc = &d->pclauses[i];
+        if (pc->kind > PC_GROUP) continue;
+        ir_item *g = &pt->items[k];
+        if (pc->kind == PC_GROUP) {
+            g->members = arena_array(c->m, pc->nmembers ? pc->nmembers : 1, sizeof(uint32_t));
+            if (!g->members) return;
+            for (uint32_t m = 0; m < pc->nmembers; m++)
+                for (uint32_t j = 0; j < pt->nitems; j++)
+                    if (sema_is(s, pc->members[m], pt->items[j].id)) {
+                        g->members[g->nmembers++] = j;
+                        pt->items[j].owner = (int)k;
+                    }
+        }
+        k++;
+    }
+}
+
 /* ---- tests ---------------------------------------------------------------------- */
+
+/* The value of a constant given (checked by the checker) as a case would hold it. */
+static void given_rv(cc *c, ast_expr *v, type_t want, rv *out, const char **text) {
+    *text = NULL;
+    if (v->ref == REF_PORT && v->ref_index == PORT_UNDESIGNATED) {
+        out->i = PORT_UNDESIGNATED;
+        *text = sema_str(c->s, v->sp);
+    } else if (v->kind == EX_NAME || v->kind == EX_DATE || v->kind == EX_TIME || v->kind == EX_BOOL ||
+               v->kind == EX_DURATION) {
+        out->i = v->kind == EX_NAME ? (int64_t)v->ref_index : v->ival;
+    } else if (v->kind == EX_STRING) {
+        out->s = sema_string_lit(c->s, v->sp);
+    } else {
+        double num = v->kind == EX_UNARY && v->a ? -v->a->num : v->num; /* numbers, maybe negated */
+        if (is_dbl(want)) out->d = num;
+        else out->i = (int64_t)num;
+    }
+}
 
 static void compile_test(cc *c, ast_decl *d, ir_test *t) {
     sema *s = c->s;
@@ -339,7 +551,8 @@ static void compile_test(cc *c, ast_decl *d, ir_test *t) {
     t->by = -1;
     if (d->as_of.len) date_parse(s->texts[d->as_of.file] + d->as_of.off, d->as_of.len, &t->as_of);
     if (d->until.len) date_parse(s->texts[d->until.file] + d->until.off, d->until.len, &t->until);
-    t->expect = (outcome)outcome_find(s->texts[d->expect.file] + d->expect.off, d->expect.len);
+    t->passes = -1;
+    if (!d->expect_total) t->expect = (outcome)outcome_find(s->texts[d->expect.file] + d->expect.off, d->expect.len);
     if (d->by.len) {
         ast_rulebook *rb = c->bk->ast;
         for (uint32_t i = 0; i < rb->ndecls; i++)
@@ -351,28 +564,40 @@ static void compile_test(cc *c, ast_decl *d, ir_test *t) {
     t->givens = arena_array(c->m, d->ngivens ? d->ngivens : 1, sizeof(ir_given));
     if (!t->givens) return;
     t->ngivens = d->ngivens;
-    /* givens are constants: evaluate each with an empty epoch-free context */
     for (uint32_t i = 0; i < d->ngivens; i++) {
         ast_given *g = &d->givens[i];
         ir_given *o = &t->givens[i];
+        const ir_input *def = &s->r->inputs[g->input];
         o->input = g->input;
-        ast_expr *v = g->val;
-        type_t want = s->r->inputs[g->input].type;
-        if (v->ref == REF_PORT && v->ref_index == PORT_UNDESIGNATED) {
-            o->val.i = PORT_UNDESIGNATED;
-            o->text = sema_str(s, v->sp);
+        if (!g->is_list) {
+            given_rv(c, g->val, def->type, &o->val, &o->text);
             continue;
         }
-        if (v->kind == EX_NAME || v->kind == EX_DATE || v->kind == EX_TIME || v->kind == EX_BOOL ||
-            v->kind == EX_DURATION) {
-            o->val.i = v->kind == EX_NAME ? (int64_t)v->ref_index : v->ival;
-        } else if (v->kind == EX_STRING) {
-            o->val.s = sema_string_lit(s, v->sp);
-        } else {
-            /* numbers, possibly negated */
-            double num = v->kind == EX_UNARY && v->a ? -v->a->num : v->num;
-            if (is_dbl(want)) o->val.d = num;
-            else o->val.i = (int64_t)num;
+        o->is_list = 1;
+        o->n = g->nitems;
+        o->nfields = def->nfields ? def->nfields : 1;
+        o->items = arena_array(c->m, (size_t)o->n * o->nfields + 1, sizeof(rv));
+        if (!o->items) return;
+        for (uint32_t k = 0; k < g->nitems; k++) {
+            const char *text;
+            if (g->items) {
+                given_rv(c, g->items[k], def->elem, &o->items[k], &text);
+                continue;
+            }
+            ast_record *rc = &g->records[k];
+            for (uint32_t j = 0; j < rc->n; j++)
+                for (uint32_t f = 0; f < def->nfields; f++)
+                    if (sema_is(s, rc->fields[j], def->fields[f]))
+                        given_rv(c, rc->vals[j], def->ftypes[f], &o->items[k * o->nfields + f], &text);
+        }
+    }
+    if (d->expect_total) {
+        t->is_points = 1;
+        t->total = d->expect_total->kind == EX_UNARY ? -d->expect_total->a->num : d->expect_total->num;
+        t->passes = d->expect_passes;
+        if (d->expect_category.len) {
+            if (sema_is(s, d->expect_category, "no")) t->no_category = 1;
+            else t->category = sema_str(s, d->expect_category);
         }
     }
 }
@@ -429,7 +654,7 @@ static void build_epochs(cc *c) {
         ep->val_known = arena_array(c->m, ib->nvals ? ib->nvals : 1, 1);
         ep->rule_on = arena_array(c->m, ib->nrules ? ib->nrules : 1, 1);
         if (!ep->sets || !ep->vals || !ep->val_known || !ep->rule_on) return;
-        ev_ctx x = {ib, ep, NULL, NULL};
+        ev_ctx x = {.rb = ib, .ep = ep, .as_of = day};
         /* named sets first (dependencies first), then hoisted sets, which read named
          * ones, then values, which may read either */
         for (int pass = 0; pass < 2; pass++) {
@@ -468,11 +693,12 @@ static void compile_book(sema *s, uint32_t bi) {
     ir_rulebook *ib = &s->r->books[bi];
     cc c = {.s = s, .bk = bk, .ib = ib, .m = &s->r->mem};
     uint32_t nd = rb->ndecls ? rb->ndecls : 1;
+    c.let_of = calloc(nd, sizeof(uint32_t));
     c.set_of = calloc(nd, sizeof(uint32_t));
     c.val_of = calloc(nd, sizeof(uint32_t));
     c.src_of = calloc(nd, sizeof(uint32_t));
     c.rule_of = calloc(nd, sizeof(uint32_t));
-    if (!c.set_of || !c.val_of || !c.src_of || !c.rule_of) goto out;
+    if (!c.set_of || !c.val_of || !c.src_of || !c.rule_of || !c.let_of) goto out;
 
     ib->id = sema_str(s, rb->id);
     ib->title = rb->title.len ? sema_string_lit(s, rb->title) : ib->id;
@@ -483,7 +709,7 @@ static void compile_book(sema *s, uint32_t bi) {
     ib->otherwise = rb->otherwise.len
                         ? (outcome)outcome_find(s->texts[rb->file] + rb->otherwise.off, rb->otherwise.len)
                         : OUT_VISA_REQUIRED;
-    uint32_t nsrc = 0, nval = 0, nrule = 0, ntest = 0;
+    uint32_t nsrc = 0, nval = 0, nrule = 0, ntest = 0, nlet = 0;
     for (uint32_t i = 0; i < rb->ndecls; i++) {
         switch (rb->decls[i].kind) {
         case D_SOURCE: c.src_of[i] = nsrc++; break;
@@ -492,8 +718,25 @@ static void compile_book(sema *s, uint32_t bi) {
         case D_ENTRY:
         case D_TRANSIT: c.rule_of[i] = nrule++; break;
         case D_TEST: ntest++; break;
+        case D_LET: c.let_of[i] = nlet++; break;
         default: break;
         }
+    }
+    ib->lets = arena_array(c.m, nlet ? nlet : 1, sizeof(ir_let));
+    if (!ib->lets) goto out;
+    ib->nlets = nlet;
+    /* lets first: rules and values may use them, and their nodes may be emitted in any
+     * order since nodes refer to lets by index */
+    for (uint32_t i = 0; i < rb->ndecls; i++) {
+        ast_decl *d = &rb->decls[i];
+        if (d->kind != D_LET) continue;
+        ir_let *l = &ib->lets[c.let_of[i]];
+        l->name = sema_str(s, d->name);
+        l->title = d->title.len ? sema_string_lit(s, d->title) : NULL;
+        l->type = bk->dtype[i];
+        l->sp = d->name;
+        l->node = TYPE_BASE(l->type) == TY_LIST ? emit(&c, d->e) : emit_as(&c, d->e, is_dbl(l->type));
+        l->on_date = on_date(&c, d->e, 0);
     }
     ib->sources = arena_array(c.m, nsrc ? nsrc : 1, sizeof(ir_source));
     ib->vals = arena_array(c.m, nval ? nval : 1, sizeof(ir_value));
@@ -531,6 +774,8 @@ static void compile_book(sema *s, uint32_t bi) {
         if (rb->decls[i].kind == D_ENTRY || rb->decls[i].kind == D_TRANSIT)
             compile_rule(&c, &rb->decls[i], &ib->rules[ib->nrules++]);
     for (uint32_t i = 0; i < rb->ndecls; i++)
+        if (rb->decls[i].kind == D_POINTS) compile_points(&c, &rb->decls[i]);
+    for (uint32_t i = 0; i < rb->ndecls; i++)
         if (rb->decls[i].kind == D_TEST) compile_test(&c, &rb->decls[i], &ib->tests[ib->ntests++]);
     /* sets: named, then hoisted */
     ib->nsets = c.nnamed + c.nhoisted;
@@ -558,6 +803,10 @@ static void compile_book(sema *s, uint32_t bi) {
     if (!ib->nodes) goto out;
     memcpy(ib->nodes, c.nodes, c.nnodes * sizeof(ir_node));
     ib->nnodes = c.nnodes;
+    ib->bands = arena_array(c.m, c.nbands ? c.nbands : 1, sizeof(ir_band));
+    if (!ib->bands) goto out;
+    memcpy(ib->bands, c.bands, c.nbands * sizeof(ir_band));
+    ib->nbands = c.nbands;
     build_epochs(&c);
 out:
     if (c.oom) s->r->mem.failed = true;
@@ -565,6 +814,8 @@ out:
         for (uint32_t i = 0; i < nval; i++) free(c.val_item_node[i]);
     free(c.val_item_node);
     free(c.nodes);
+    free(c.bands);
+    free(c.let_of);
     free(c.hoisted);
     free(c.set_of);
     free(c.val_of);

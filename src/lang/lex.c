@@ -134,6 +134,8 @@ token lex_next(lexer *lx) {
         case '}': k = TK_RBRACE; break;
         case '(': k = TK_LPAREN; break;
         case ')': k = TK_RPAREN; break;
+        case '[': k = TK_LBRACKET; break;
+        case ']': k = TK_RBRACKET; break;
         case ',': k = TK_COMMA; break;
         case ':': k = TK_COLON; break;
         case '=': k = TK_EQ; break;

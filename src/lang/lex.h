@@ -28,6 +28,8 @@
     X(TK_RBRACE, NULL, "'}'")                           \
     X(TK_LPAREN, NULL, "'('")                           \
     X(TK_RPAREN, NULL, "')'")                           \
+    X(TK_LBRACKET, NULL, "'['")                         \
+    X(TK_RBRACKET, NULL, "']'")                         \
     X(TK_COMMA, NULL, "','")                            \
     X(TK_COLON, NULL, "':'")                            \
     X(TK_EQ, NULL, "'='")                               \
@@ -87,7 +89,18 @@
     X(KW_TRUE, "true", "'true'")                        \
     X(KW_FALSE, "false", "'false'")                     \
     X(KW_DEFAULT, "default", "'default'")               \
-    X(KW_REQUIRED, "required", "'required'")
+    X(KW_REQUIRED, "required", "'required'")           \
+    X(KW_LET, "let", "'let'")                           \
+    X(KW_BANDS, "bands", "'bands'")                     \
+    X(KW_TO, "to", "'to'")                              \
+    X(KW_WHERE, "where", "'where'")                     \
+    X(KW_FOR, "for", "'for'")                           \
+    X(KW_POINTS, "points", "'points'")                  \
+    X(KW_FACTOR, "factor", "'factor'")                  \
+    X(KW_GROUP, "group", "'group'")                     \
+    X(KW_CATEGORY, "category", "'category'")            \
+    X(KW_WHEN, "when", "'when'")                        \
+    X(KW_PASS, "pass", "'pass'")
 
 typedef enum {
 #define TK_ENUM(k, s, n) k,

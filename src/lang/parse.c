@@ -90,21 +90,68 @@ static int accept(parser *p, tok_kind k) {
     return 1;
 }
 
+/* Decodes the UTF-8 sequence s[0..n) into *cp; false when it is not exactly one
+ * well-formed, shortest-form code point. */
+static int utf8_one(const unsigned char *s, uint32_t n, uint32_t *cp) {
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    uint32_t need = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 1;
+    if (n != need || need == 1 || s[0] > 0xF4) return 0;
+    uint32_t c = s[0] & (0x7F >> need);
+    for (uint32_t i = 1; i < n; i++) c = c << 6 | (s[i] & 0x3F);
+    if (c < min[need] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+    *cp = c;
+    return 1;
+}
+
+/* Reports the TK_ERROR token t. A character that is not ASCII is named by its code point
+ * as well, since it often looks like one the language knows (rulebooks are written
+ * against legal texts, whose quotes, dashes and spaces come pasted from word processors);
+ * bytes that are not UTF-8 are shown in hex, never copied into the message. */
+static void error_char(parser *p, token t) {
+    const unsigned char *s = (const unsigned char *)p->text + t.off;
+    uint32_t cp;
+    span sp = sp_of(p, t);
+    if (t.len == 1 && s[0] > 0x20 && s[0] < 0x7F) {
+        diag_error(p->d, sp, "invalid character '%c'", s[0]);
+    } else if (t.len == 1 && s[0] < 0x80) {
+        diag_error(p->d, sp, "invalid control character 0x%02X", s[0]);
+    } else if (utf8_one(s, t.len, &cp)) {
+        const char *hint = "";
+        if (cp == 0x201C || cp == 0x201D || cp == 0x2018 || cp == 0x2019 || cp == 0x00AB || cp == 0x00BB)
+            hint = " (a typographic quote: strings take straight quotes \")";
+        else if (cp == 0x2010 || cp == 0x2011 || cp == 0x2012 || cp == 0x2013 || cp == 0x2014 || cp == 0x2212)
+            hint = " (a dash: the minus sign is '-')";
+        else if (cp == 0x00A0 || cp == 0x2007 || cp == 0x202F || cp == 0xFEFF || (cp >= 0x2000 && cp <= 0x200B))
+            hint = " (an invisible space: use a plain space)";
+        diag_error(p->d, sp, "invalid character U+%04X '%.*s'%s", (unsigned)cp, (int)t.len, (const char *)s, hint);
+    } else {
+        char hex[3 * 8 + 1] = "";
+        for (uint32_t i = 0; i < t.len && i < 8; i++) snprintf(hex + 3 * i, 4, "%s%02X", i ? " " : "", s[i]);
+        diag_error(p->d, sp, "invalid UTF-8 (bytes %s%s): a rulebook is UTF-8 text", hex, t.len > 8 ? " ..." : "");
+    }
+}
+
 /* Reports a syntax error at the current token (once per declaration). */
 static void error_here(parser *p, const char *what) {
     if (p->panic) return;
     p->panic = 1;
     token t = p->tok;
-    if (t.kind == TK_EOF)
+    if (t.kind == TK_EOF) {
         diag_error(p->d, sp_of(p, t), "expected %s, found end of file", what);
-    else if (t.kind == TK_BADSTRING)
-        diag_error(p->d, sp_of(p, t), "unterminated string");
-    else if (t.kind == TK_ERROR)
-        diag_error(p->d, sp_of(p, t), "expected %s, found invalid character '%.*s'", what,
-                   (int)t.len, p->text + t.off);
-    else
-        diag_error(p->d, sp_of(p, t), "expected %s, found '%.*s'", what, (int)(t.len > 40 ? 40 : t.len),
-                   p->text + t.off);
+    } else if (t.kind == TK_BADSTRING) {
+        diag_error(p->d, sp_of(p, t), "unterminated string: a string ends on the line it starts");
+    } else if (t.kind == TK_ERROR) {
+        error_char(p, t); /* what the character is matters more than what was expected */
+    } else {
+        /* quote at most 40 bytes, cut on a character boundary */
+        uint32_t n = t.len;
+        if (n > 40) {
+            n = 40;
+            while (n > 0 && ((unsigned char)p->text[t.off + n] & 0xC0) == 0x80) n--;
+        }
+        diag_error(p->d, sp_of(p, t), "expected %s, found %s'%.*s'%s", what,
+                   lex_is_keyword(t.kind) ? "keyword " : "", (int)n, p->text + t.off, n < t.len ? "..." : "");
+    }
 }
 
 static int expect(parser *p, tok_kind k, const char *what) {
@@ -117,6 +164,7 @@ static int starts_decl(tok_kind k) {
     switch (k) {
     case KW_RULEBOOK: case KW_SOURCE: case KW_PORT: case KW_TYPE: case KW_INPUT:
     case KW_SET: case KW_VALUE: case KW_ENTRY: case KW_TRANSIT: case KW_TEST:
+    case KW_LET: case KW_POINTS:
         return 1;
     default:
         return 0;
@@ -140,6 +188,9 @@ static ast_expr *new_expr(parser *p, ex_kind k, span sp) {
 }
 
 static ast_expr *parse_expr(parser *p);
+static ast_expr *parse_unary(parser *p);
+static ast_expr *parse_call(parser *p, token name);
+static ast_expr *parse_bands(parser *p);
 
 /* Words the language reserves that may still stand where a name is expected: a member
  * such as `transit`, a type such as `port`. Operators and the words that end an item
@@ -149,6 +200,7 @@ static int is_name(tok_kind k) {
     case TK_IDENT: return 1;
     case KW_AND: case KW_OR: case KW_NOT: case KW_IN: case KW_IF: case KW_THEN: case KW_ELSE:
     case KW_TRUE: case KW_FALSE: case KW_FROM: case KW_UNTIL: case KW_CITE: case KW_BECAUSE:
+    case KW_BANDS: case KW_TO: case KW_WHERE: case KW_FOR: case KW_WHEN:
         return 0;
     default: return lex_is_keyword(k);
     }
@@ -158,7 +210,7 @@ static int starts_expr(tok_kind k) {
     switch (k) {
     case TK_IDENT: case TK_NUMBER: case TK_STRING: case TK_DATE: case TK_TIME:
     case TK_LBRACE: case TK_LPAREN: case TK_MINUS: case KW_NOT: case KW_IF:
-    case KW_TRUE: case KW_FALSE:
+    case KW_TRUE: case KW_FALSE: case KW_BANDS:
         return 1;
     default:
         return 0;
@@ -170,7 +222,9 @@ static ast_expr *parse_setlit(parser *p) {
     token open = p->tok;
     advance(p);
     vec v = {.size = sizeof(ast_expr *)};
+    token decl_kw = {TK_EOF, 0, 0}; /* the first member spelt like a declaration keyword */
     while (is_name(p->tok.kind)) {
+        if (decl_kw.kind == TK_EOF && starts_decl(p->tok.kind)) decl_kw = p->tok;
         ast_expr *e = new_expr(p, EX_NAME, sp_of(p, p->tok));
         ast_expr **slot = vec_push(&v);
         if (slot) *slot = e;
@@ -179,7 +233,14 @@ static ast_expr *parse_setlit(parser *p) {
     }
     ast_expr *s = new_expr(p, EX_SETLIT, sp_of(p, open));
     if (!check(p, TK_RBRACE)) {
-        if (!p->panic) {
+        if (!p->panic && decl_kw.kind != TK_EOF) {
+            /* keywords may be members, so an unclosed set runs on into the next
+             * declaration: point at where that declaration starts, not past it */
+            p->panic = 1;
+            diag_error(p->d, sp_of(p, decl_kw), "expected '}' closing the set before '%.*s'",
+                       (int)decl_kw.len, p->text + decl_kw.off);
+            diag_note(p->d, sp_of(p, open), "the set opened here");
+        } else if (!p->panic) {
             error_here(p, "a country, port or member, or '}'");
             diag_note(p->d, sp_of(p, open), "the set opened here");
         }
@@ -196,19 +257,122 @@ static ast_expr *parse_setlit(parser *p) {
     return s;
 }
 
+/* call := IDENT '(' expr [ 'where' expr | 'for' IDENT 'in' expr ] ')' */
+static ast_expr *parse_call(parser *p, token name) {
+    advance(p); /* ( */
+    ast_expr *e = new_expr(p, EX_CALL, sp_of(p, name));
+    ast_expr *a = parse_expr(p);
+    if (!e || !a) return NULL;
+    e->fn = -1;
+    e->a = a;
+    if (accept(p, KW_WHERE)) {
+        if (!(e->b = parse_expr(p))) return NULL;
+    } else if (accept(p, KW_FOR)) {
+        e->agg_for = 1;
+        e->var = sp_of(p, p->tok);
+        if (!expect(p, TK_IDENT, "a name for each element after 'for'")) return NULL;
+        if (!expect(p, KW_IN, "'in' and a list")) return NULL;
+        if (!(e->c = parse_expr(p))) return NULL;
+    }
+    if (!check(p, TK_RPAREN)) {
+        if (!p->panic) {
+            error_here(p, "')' closing the call");
+            diag_note(p->d, sp_of(p, name), "the call starts here");
+        }
+        return NULL;
+    }
+    advance(p);
+    e->sp = sp_join(e->sp, sp_of(p, p->prev));
+    return e;
+}
+
+/* bands := 'bands' unary '{' [band (',' band)*] '}'
+ * band  := ('<' | '<=' | '>' | '>=') unary ':' expr | unary ['to' unary] ':' expr
+ *        | 'else' ':' expr */
+static ast_expr *parse_bands(parser *p) {
+    token kw = p->tok;
+    advance(p);
+    ast_expr *subj = parse_unary(p);
+    if (!subj) return NULL;
+    token open = p->tok;
+    if (!expect(p, TK_LBRACE, "'{' and the bands")) return NULL;
+    vec v = {.size = sizeof(ast_band)};
+    while (!check(p, TK_RBRACE) && !p->panic) {
+        ast_band b = {.sp = sp_of(p, p->tok)};
+        tok_kind k = p->tok.kind;
+        if (k == TK_LT || k == TK_LE || k == TK_GT || k == TK_GE) {
+            advance(p);
+            b.op = k == TK_LT ? BAND_LT : k == TK_LE ? BAND_LE : k == TK_GT ? BAND_GT : BAND_GE;
+            b.lo = parse_unary(p);
+        } else if (accept(p, KW_ELSE)) {
+            b.op = BAND_ELSE;
+        } else {
+            b.op = BAND_EQ;
+            b.lo = parse_unary(p);
+            if (b.lo && accept(p, KW_TO)) {
+                b.op = BAND_TO;
+                b.hi = parse_unary(p);
+                if (!b.hi) break;
+            }
+        }
+        if (b.op != BAND_ELSE && !b.lo) break;
+        if (!expect(p, TK_COLON, "':' and the band's value")) break;
+        if (!(b.val = parse_expr(p))) break;
+        b.sp = sp_join(b.sp, sp_of(p, p->prev));
+        ast_band *slot = vec_push(&v);
+        if (slot) *slot = b;
+        if (!accept(p, TK_COMMA)) break;
+    }
+    if (p->panic) {
+        free(v.v);
+        return NULL;
+    }
+    if (!check(p, TK_RBRACE)) {
+        error_here(p, "',' or '}' in the bands");
+        diag_note(p->d, sp_of(p, open), "the bands open here");
+        free(v.v);
+        return NULL;
+    }
+    advance(p);
+    ast_expr *e = new_expr(p, EX_BANDS, sp_join(sp_of(p, kw), sp_of(p, p->prev)));
+    if (!e) {
+        free(v.v);
+        return NULL;
+    }
+    e->a = subj;
+    e->bands = vec_finish(p, &v, &e->nbands);
+    return e;
+}
+
 /* primary := IDENT | NUMBER [unit] | STRING | DATE | TIME | 'true' | 'false'
  *          | setlit | '(' expr ')' */
+static ast_expr *parse_atom(parser *p);
+static int enter(parser *p);
+
+/* A primary takes one level of nesting: every way an expression nests — parentheses, a
+ * call's argument, bands — passes through here (see enter). */
 static ast_expr *parse_primary(parser *p) {
+    if (!enter(p)) return NULL;
+    ast_expr *e = parse_atom(p);
+    p->depth--;
+    return e;
+}
+
+/* The productions of primary, above. */
+static ast_expr *parse_atom(parser *p) {
     token t = p->tok;
     ast_expr *e = NULL;
     if (t.kind != TK_IDENT && is_name(t.kind)) {
         advance(p);
+        if (check(p, TK_LPAREN)) return parse_call(p, t); /* given(...) */
         return new_expr(p, EX_NAME, sp_of(p, t));
     }
     switch (t.kind) {
     case TK_IDENT:
         advance(p);
+        if (check(p, TK_LPAREN)) return parse_call(p, t);
         return new_expr(p, EX_NAME, sp_of(p, t));
+    case KW_BANDS: return parse_bands(p);
     case TK_NUMBER: {
         advance(p);
         char buf[64];
@@ -228,6 +392,16 @@ static ast_expr *parse_primary(parser *p) {
                 if (e) {
                     e->num = num;
                     e->ival = (int64_t)(num * (double)per + 0.5);
+                }
+                return e;
+            }
+            /* a currency code: three capital letters */
+            if (ul == 3 && u[0] >= 'A' && u[0] <= 'Z' && u[1] >= 'A' && u[1] <= 'Z' && u[2] >= 'A' && u[2] <= 'Z') {
+                advance(p);
+                e = new_expr(p, EX_MONEY, sp_join(sp_of(p, t), sp_of(p, p->prev)));
+                if (e) {
+                    e->num = num;
+                    e->ival = (u[0] - 'A') * 676 + (u[1] - 'A') * 26 + (u[2] - 'A');
                 }
                 return e;
             }
@@ -278,7 +452,11 @@ static ast_expr *binary(parser *p, int op, ast_expr *a, ast_expr *b) {
     return e;
 }
 
-/* Guards recursion: every production that can nest goes through here. */
+/* Guards recursion. Every cycle of the grammar passes through parse_primary, a prefix
+ * 'not' or '-', or an 'if', which take a level each; so does every operator of a chain
+ * (a + b + c ...) for as long as the chain goes on, since the tree it builds is as deep
+ * as it is long and the checker, compiler and evaluator walk it recursively. So depth
+ * bounds the depth of the syntax tree, and of every recursion over it. */
 static int enter(parser *p) {
     if (++p->depth > PARSE_MAX_DEPTH) {
         if (!p->panic) {
@@ -293,19 +471,15 @@ static int enter(parser *p) {
 
 /* unary := '-' unary | primary */
 static ast_expr *parse_unary(parser *p) {
+    if (!check(p, TK_MINUS)) return parse_primary(p);
     if (!enter(p)) return NULL;
-    ast_expr *e;
-    if (check(p, TK_MINUS)) {
-        token t = p->tok;
-        advance(p);
-        ast_expr *a = parse_unary(p);
-        e = a ? new_expr(p, EX_UNARY, sp_join(sp_of(p, t), a->sp)) : NULL;
-        if (e) {
-            e->op = TK_MINUS;
-            e->a = a;
-        }
-    } else {
-        e = parse_primary(p);
+    token t = p->tok;
+    advance(p);
+    ast_expr *a = parse_unary(p);
+    ast_expr *e = a ? new_expr(p, EX_UNARY, sp_join(sp_of(p, t), a->sp)) : NULL;
+    if (e) {
+        e->op = TK_MINUS;
+        e->a = a;
     }
     p->depth--;
     return e;
@@ -314,22 +488,36 @@ static ast_expr *parse_unary(parser *p) {
 /* term := unary (('*' | '/' | '&') unary)* */
 static ast_expr *parse_term(parser *p) {
     ast_expr *e = parse_unary(p);
+    int levels = 0;
     while (e && (check(p, TK_STAR) || check(p, TK_SLASH) || check(p, TK_AMP))) {
+        if (!enter(p)) {
+            e = NULL;
+            break;
+        }
+        levels++;
         int op = p->tok.kind;
         advance(p);
         e = binary(p, op, e, parse_unary(p));
     }
+    p->depth -= levels;
     return e;
 }
 
 /* sum := term (('+' | '-') term)* */
 static ast_expr *parse_sum(parser *p) {
     ast_expr *e = parse_term(p);
+    int levels = 0;
     while (e && (check(p, TK_PLUS) || check(p, TK_MINUS))) {
+        if (!enter(p)) {
+            e = NULL;
+            break;
+        }
+        levels++;
         int op = p->tok.kind;
         advance(p);
         e = binary(p, op, e, parse_term(p));
     }
+    p->depth -= levels;
     return e;
 }
 
@@ -364,19 +552,15 @@ static ast_expr *parse_compare(parser *p) {
 
 /* negation := 'not' negation | compare */
 static ast_expr *parse_not(parser *p) {
+    if (!check(p, KW_NOT)) return parse_compare(p);
     if (!enter(p)) return NULL;
-    ast_expr *e;
-    if (check(p, KW_NOT)) {
-        token t = p->tok;
-        advance(p);
-        ast_expr *a = parse_not(p);
-        e = a ? new_expr(p, EX_UNARY, sp_join(sp_of(p, t), a->sp)) : NULL;
-        if (e) {
-            e->op = KW_NOT;
-            e->a = a;
-        }
-    } else {
-        e = parse_compare(p);
+    token t = p->tok;
+    advance(p);
+    ast_expr *a = parse_not(p);
+    ast_expr *e = a ? new_expr(p, EX_UNARY, sp_join(sp_of(p, t), a->sp)) : NULL;
+    if (e) {
+        e->op = KW_NOT;
+        e->a = a;
     }
     p->depth--;
     return e;
@@ -385,35 +569,51 @@ static ast_expr *parse_not(parser *p) {
 /* conj := negation ('and' negation)* */
 static ast_expr *parse_and(parser *p) {
     ast_expr *e = parse_not(p);
-    while (e && accept(p, KW_AND)) e = binary(p, KW_AND, e, parse_not(p));
+    int levels = 0;
+    while (e && check(p, KW_AND)) {
+        if (!enter(p)) {
+            e = NULL;
+            break;
+        }
+        levels++;
+        advance(p);
+        e = binary(p, KW_AND, e, parse_not(p));
+    }
+    p->depth -= levels;
     return e;
 }
 
 /* disj := conj ('or' conj)* */
 static ast_expr *parse_or(parser *p) {
     ast_expr *e = parse_and(p);
-    while (e && accept(p, KW_OR)) e = binary(p, KW_OR, e, parse_and(p));
+    int levels = 0;
+    while (e && check(p, KW_OR)) {
+        if (!enter(p)) {
+            e = NULL;
+            break;
+        }
+        levels++;
+        advance(p);
+        e = binary(p, KW_OR, e, parse_and(p));
+    }
+    p->depth -= levels;
     return e;
 }
 
 /* expr := 'if' expr 'then' expr 'else' expr | disj */
 static ast_expr *parse_expr(parser *p) {
+    if (!check(p, KW_IF)) return parse_or(p);
     if (!enter(p)) return NULL;
-    ast_expr *e;
-    if (check(p, KW_IF)) {
-        token t = p->tok;
-        advance(p);
-        ast_expr *c = parse_expr(p), *a = NULL, *b = NULL;
-        if (c && expect(p, KW_THEN, "'then'")) a = parse_expr(p);
-        if (a && expect(p, KW_ELSE, "'else'")) b = parse_expr(p);
-        e = b ? new_expr(p, EX_IF, sp_join(sp_of(p, t), b->sp)) : NULL;
-        if (e) {
-            e->a = c;
-            e->b = a;
-            e->c = b;
-        }
-    } else {
-        e = parse_or(p);
+    token t = p->tok;
+    advance(p);
+    ast_expr *c = parse_expr(p), *a = NULL, *b = NULL;
+    if (c && expect(p, KW_THEN, "'then'")) a = parse_expr(p);
+    if (a && expect(p, KW_ELSE, "'else'")) b = parse_expr(p);
+    ast_expr *e = b ? new_expr(p, EX_IF, sp_join(sp_of(p, t), b->sp)) : NULL;
+    if (e) {
+        e->a = c;
+        e->b = a;
+        e->c = b;
     }
     p->depth--;
     return e;
@@ -572,7 +772,8 @@ static ast_type *parse_type(parser *p) {
             advance(p);
         }
     } else {
-        error_here(p, "a type");
+        error_here(p, check(p, TK_LBRACE) ? "a type (a record {field: type, ...} may stand only after 'list of')"
+                                          : "a type");
         goto fail;
     }
     p->depth--;
@@ -719,8 +920,147 @@ static void parse_rule(parser *p, ast_decl *d) {
     d->cites = rulecites;
 }
 
-/* test := 'test' STRING 'given' IDENT '=' unary (',' IDENT '=' unary)*
- *         ['as' 'of' DATE] 'expect' IDENT ['by' IDENT] ['until' DATE] */
+/* let := 'let' IDENT [STRING] '=' expr */
+static void parse_let(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "the name of the derived value");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    d->title = optional_string(p);
+    if (!expect(p, TK_EQ, "'=' and an expression")) return;
+    d->e = parse_expr(p);
+}
+
+/* points  := 'points' IDENT STRING pclause*
+ * pclause := 'factor' IDENT STRING [max NUMBER] '=' expr [cites]
+ *          | 'group' IDENT STRING [max NUMBER] '=' IDENT (',' IDENT)*
+ *          | 'category' IDENT 'when' expr | 'pass' 'when' expr
+ *          | 'require' expr ['because' STRING] [cites] | cites */
+static void parse_points(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "the scheme's name");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    d->title = expect_string(p, "the scheme's title (a string)");
+    vec v = {.size = sizeof(ast_pclause)};
+    while (!p->panic) {
+        token t = p->tok;
+        ast_pclause c = {.sp = sp_of(p, t)};
+        if (accept(p, KW_FACTOR) || accept(p, KW_GROUP)) {
+            c.kind = t.kind == KW_FACTOR ? PC_FACTOR : PC_GROUP;
+            c.name = sp_of(p, p->tok);
+            if (!expect(p, TK_IDENT, c.kind == PC_FACTOR ? "the factor's id" : "the group's id")) break;
+            c.title = expect_string(p, "the title (a string)");
+            if (check(p, TK_IDENT) && p->tok.len == 3 && !memcmp(p->text + p->tok.off, "max", 3)) {
+                advance(p);
+                if (!(c.max = parse_unary(p))) break;
+            }
+            if (!expect(p, TK_EQ, "'=' and the points")) break;
+            if (c.kind == PC_FACTOR) {
+                if (!(c.e = parse_expr(p))) break;
+                if (accept(p, KW_CITE)) parse_cites(p, &c.cites);
+            } else {
+                vec m = {.size = sizeof(span)};
+                do {
+                    span *s = vec_push(&m);
+                    if (s) *s = sp_of(p, p->tok);
+                    if (!expect(p, TK_IDENT, "a factor or group id")) break;
+                } while (accept(p, TK_COMMA));
+                c.members = vec_finish(p, &m, &c.nmembers);
+            }
+        } else if (accept(p, KW_CATEGORY)) {
+            c.kind = PC_CATEGORY;
+            c.name = sp_of(p, p->tok);
+            if (!is_name(p->tok.kind)) {
+                error_here(p, "the category's name");
+                break;
+            }
+            advance(p);
+            if (!expect(p, KW_WHEN, "'when' and a condition")) break;
+            if (!(c.e = parse_expr(p))) break;
+        } else if (accept(p, KW_PASS)) {
+            c.kind = PC_PASS;
+            if (!expect(p, KW_WHEN, "'when' and a condition")) break;
+            if (!(c.e = parse_expr(p))) break;
+        } else if (accept(p, KW_REQUIRE)) {
+            c.kind = PC_REQUIRE;
+            if (!(c.e = parse_expr(p))) break;
+            if (accept(p, KW_BECAUSE)) c.because = expect_string(p, "the reason (a string)");
+            if (accept(p, KW_CITE)) parse_cites(p, &c.cites);
+        } else if (accept(p, KW_CITE)) {
+            parse_cites(p, &d->cites);
+            continue;
+        } else {
+            break;
+        }
+        c.sp = sp_join(c.sp, sp_of(p, p->prev));
+        ast_pclause *slot = vec_push(&v);
+        if (slot) *slot = c;
+    }
+    d->pclauses = vec_finish(p, &v, &d->npclauses);
+}
+
+/* givenlist := '[' [item (',' item)*] ']'
+ * item      := unary | '{' IDENT '=' unary (',' IDENT '=' unary)* '}' */
+static int parse_given_list(parser *p, ast_given *g) {
+    token open = p->tok;
+    advance(p);
+    g->is_list = 1;
+    vec items = {.size = sizeof(ast_expr *)}, recs = {.size = sizeof(ast_record)};
+    while (!check(p, TK_RBRACKET) && !p->panic) {
+        if (check(p, TK_LBRACE)) {
+            ast_record rec = {.sp = sp_of(p, p->tok)};
+            advance(p);
+            vec f = {.size = sizeof(span)}, v = {.size = sizeof(ast_expr *)};
+            do {
+                if (!is_name(p->tok.kind) && !lex_is_keyword(p->tok.kind)) {
+                    error_here(p, "a field name");
+                    break;
+                }
+                span *fs = vec_push(&f);
+                if (fs) *fs = sp_of(p, p->tok);
+                advance(p);
+                if (!expect(p, TK_EQ, "'=' and the field's value")) break;
+                ast_expr **vs = vec_push(&v);
+                ast_expr *e = parse_unary(p);
+                if (vs) *vs = e;
+                if (!e) break;
+            } while (accept(p, TK_COMMA));
+            expect(p, TK_RBRACE, "'}' closing the record");
+            uint32_t nv;
+            rec.fields = vec_finish(p, &f, &rec.n);
+            rec.vals = vec_finish(p, &v, &nv);
+            if (nv != rec.n) break;
+            ast_record *slot = vec_push(&recs);
+            if (slot) *slot = rec;
+        } else {
+            ast_expr *e = parse_unary(p);
+            if (!e) break;
+            ast_expr **slot = vec_push(&items);
+            if (slot) *slot = e;
+        }
+        if (!accept(p, TK_COMMA)) break;
+    }
+    uint32_t ni, nr;
+    g->items = vec_finish(p, &items, &ni);
+    g->records = vec_finish(p, &recs, &nr);
+    if (p->panic) return 0;
+    if (ni && nr) {
+        diag_error(p->d, sp_of(p, open), "a list holds values or records, not both");
+        p->panic = 1;
+        return 0;
+    }
+    g->nitems = ni + nr;
+    if (!check(p, TK_RBRACKET)) {
+        error_here(p, "',' or ']' in the list");
+        diag_note(p->d, sp_of(p, open), "the list opens here");
+        return 0;
+    }
+    advance(p);
+    return 1;
+}
+
+/* test := 'test' STRING ['given' IDENT '=' (unary | givenlist) (',' ...)*] ['as' 'of' DATE]
+ *         'expect' (IDENT ['by' IDENT] ['until' DATE]
+ *                  | 'total' unary ['category' IDENT | 'no' 'category'] ['passes' | 'fails']) */
 static void parse_test(parser *p, ast_decl *d) {
     d->name = expect_string(p, "the test's name (a string)");
     if (!d->name.len) return;
@@ -734,7 +1074,11 @@ static void parse_test(parser *p, ast_decl *d) {
             ast_given g = {.path = sp_of(p, p->tok)};
             advance(p);
             if (!expect(p, TK_EQ, "'=' and a value")) break;
-            if (!(g.val = parse_unary(p))) break;
+            if (check(p, TK_LBRACKET)) {
+                if (!parse_given_list(p, &g)) break;
+            } else if (!(g.val = parse_unary(p))) {
+                break;
+            }
             ast_given *slot = vec_push(&v);
             if (slot) *slot = g;
         } while (accept(p, TK_COMMA));
@@ -747,6 +1091,30 @@ static void parse_test(parser *p, ast_decl *d) {
         if (!expect(p, TK_DATE, "a date after 'as of'")) return;
     }
     if (!expect(p, KW_EXPECT, "'expect' and the outcome")) return;
+    d->expect_passes = -1;
+    if (check(p, TK_IDENT) && p->tok.len == 5 && !memcmp(p->text + p->tok.off, "total", 5)) {
+        /* a points test: expect total N [category NAME | no category] [passes | fails] */
+        d->expect = sp_of(p, p->tok);
+        advance(p);
+        if (!(d->expect_total = parse_unary(p))) return;
+        if (accept(p, KW_CATEGORY)) {
+            d->expect_category = sp_of(p, p->tok);
+            if (!is_name(p->tok.kind)) return error_here(p, "the category's name");
+            advance(p);
+        } else if (check(p, TK_IDENT) && p->tok.len == 2 && !memcmp(p->text + p->tok.off, "no", 2)) {
+            d->expect_category = sp_of(p, p->tok);
+            advance(p);
+            if (!expect(p, KW_CATEGORY, "'category' after 'no'")) return;
+        }
+        if (check(p, TK_IDENT) && p->tok.len == 6 && !memcmp(p->text + p->tok.off, "passes", 6)) {
+            d->expect_passes = 1;
+            advance(p);
+        } else if (check(p, TK_IDENT) && p->tok.len == 5 && !memcmp(p->text + p->tok.off, "fails", 5)) {
+            d->expect_passes = 0;
+            advance(p);
+        }
+        return;
+    }
     d->expect = sp_of(p, p->tok);
     if (!expect(p, TK_IDENT, "an outcome after 'expect' (e.g. visa_free)")) return;
     if (accept(p, KW_BY)) {
@@ -791,13 +1159,14 @@ ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text,
         if (check(&p, TK_EOF)) break;
         token t = p.tok;
         if (t.kind == KW_RULEBOOK) {
-            diag_error(d, sp_of(&p, t), "a file holds one rulebook; this one began at line 1");
+            diag_error(d, sp_of(&p, t), "a second 'rulebook' header: a file holds one rulebook");
+            diag_note(d, rb->kw, "the file's rulebook %.*s begins here", (int)rb->id.len, text + rb->id.off);
             advance(&p);
             p.panic = 1;
             continue;
         }
         if (!starts_decl(t.kind)) {
-            error_here(&p, "a declaration (source, port, type, input, set, value, entry, transit or test)");
+            error_here(&p, "a declaration (source, port, type, input, set, value, let, entry, transit, points or test)");
             continue;
         }
         advance(&p);
@@ -815,6 +1184,8 @@ ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text,
         case KW_VALUE: dc->kind = D_VALUE; parse_setvalue(&p, dc); break;
         case KW_ENTRY: dc->kind = D_ENTRY; parse_rule(&p, dc); break;
         case KW_TRANSIT: dc->kind = D_TRANSIT; parse_rule(&p, dc); break;
+        case KW_LET: dc->kind = D_LET; parse_let(&p, dc); break;
+        case KW_POINTS: dc->kind = D_POINTS; parse_points(&p, dc); break;
         default: dc->kind = D_TEST; parse_test(&p, dc); break;
         }
         /* a declaration ends where the next one starts */

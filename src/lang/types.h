@@ -40,4 +40,10 @@ typedef uint32_t type_t;
 /* The set type whose elements are of type t. */
 #define TYPE_SET_OF(t) TYPE(TY_SET, TYPE_BASE(t), TYPE_ARG(t))
 
+/* Built-in functions, by the order of their names in check.c. */
+typedef enum { FN_GIVEN, FN_YEARS_SINCE, FN_SUM, FN_MIN, FN_MAX, FN_COUNT, FN_ALL, FN_ANY, FN__COUNT } builtin_fn;
+
+/* The test of one band of `bands`: < <= > >= a value, equal to it, in a range, else. */
+typedef enum { BAND_LT, BAND_LE, BAND_GT, BAND_GE, BAND_EQ, BAND_TO, BAND_ELSE } band_op;
+
 #endif

@@ -1,0 +1,610 @@
+/*
+ * points.c — the points kind: a case's score under a scheme, and the gap to the next tier.
+ *
+ * Scoring evaluates every factor (capped at its maximum), sums groups bottom-up (capped
+ * at theirs), and sums the items that belong to no group into the total; then the
+ * categories, the pass mark and the hard requirements are evaluated with the points
+ * visible by name. A factor whose value is unknown (an input it needs is missing and no
+ * band applies) scores 0 and is reported as unknown, never guessed.
+ *
+ * The gap search reads the rules, not a table written per scheme: it walks the nodes of
+ * every factor (through derived values) for the subjects of `bands` and tries each band
+ * edge, each bool input set true and each member of an enumeration input, one change at
+ * a time, rescoring with the change applied as an override. The dates ahead are every
+ * epoch boundary and birthday in the next ten years, rescored as of that date.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "eval/case.h"
+#include "eval/eval.h"
+
+#define PTS_MAX_ITEMS 128
+#define PTS_MAX_REQ 16
+#define PTS_MAX_NEXT 24
+#define PTS_MAX_AHEAD 24
+#define PTS_MAX_SUBJECTS 64
+
+typedef struct {
+    char change[192];
+    double gain;
+    int reaches;
+} next_step;
+
+typedef struct {
+    int32_t date;
+    double before, after;
+    char what[160];
+} ahead_step;
+
+typedef struct {
+    double pts[1 + PTS_MAX_ITEMS];   /* total, then each item */
+    uint8_t known[1 + PTS_MAX_ITEMS];
+    int16_t missing[1 + PTS_MAX_ITEMS];
+    int category;                    /* index, or -1 */
+    int passes;                      /* -1 no pass mark or requirement */
+    uint8_t req_ok[PTS_MAX_REQ];
+    int pass_ok;                     /* the pass mark alone: -1 none */
+} score;
+
+struct tf_assessment {
+    const tf_rules *r;
+    const ir_rulebook *rb;
+    const ir_points *pt;
+    tf_rc rc;
+    char error[256];
+    int32_t as_of;
+    score s;
+    next_step next[PTS_MAX_NEXT];
+    uint32_t nnext;
+    const char *target;              /* the tier the next steps aim at */
+    ahead_step ahead[PTS_MAX_AHEAD];
+    uint32_t nahead;
+};
+
+tf_assessment *tf_assessment_new(void) { return calloc(1, sizeof(tf_assessment)); }
+void tf_assessment_free(tf_assessment *a) { free(a); }
+
+static tf_rc fail(tf_assessment *a, tf_rc rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static tf_rc fail(tf_assessment *a, tf_rc rc, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->error, sizeof a->error, fmt, ap);
+    va_end(ap);
+    a->rc = rc;
+    return rc;
+}
+
+size_t tf_rules_schemes(const tf_rules *r, const char **ids, size_t max) {
+    size_t n = 0;
+    for (uint32_t b = 0; b < r->nbooks; b++)
+        if (r->books[b].points) {
+            if (n < max) ids[n] = r->books[b].id;
+            n++;
+        }
+    return n;
+}
+
+/* The first input under node n that the case lacks, or -1 (for the explanation). */
+static int missing_under(const ir_rulebook *rb, const tf_case *c, uint32_t n, int depth) {
+    if (n == NODE_NONE || depth > 64) return -1;
+    const ir_node *nd = &rb->nodes[n];
+    switch (nd->op) {
+    case OP_INPUT: return c->known[nd->a] ? -1 : (int)nd->a;
+    case OP_LET: return missing_under(rb, c, rb->lets[nd->a].node, depth + 1);
+    case OP_CONST: case OP_VALUE: case OP_ASOF: case OP_GIVEN: case OP_LIST: case OP_ELEM:
+    case OP_LOOPVAR: case OP_POINTS:
+        return -1;
+    case OP_BANDS: return missing_under(rb, c, nd->a, depth + 1);
+    case OP_IN: case OP_NOT: case OP_NEG_I: case OP_NEG_D: case OP_I2D: case OP_D2I: case OP_DAYS2MIN:
+    case OP_YEARS_SINCE: case OP_AGG:
+        return missing_under(rb, c, nd->a, depth + 1);
+    default: {
+        int m = missing_under(rb, c, nd->a, depth + 1);
+        if (m < 0) m = missing_under(rb, c, nd->b, depth + 1);
+        if (m < 0 && nd->op == OP_IF) m = missing_under(rb, c, nd->c, depth + 1);
+        return m;
+    }
+    }
+}
+
+/* Scores the case as of `day`, with one override (or none). */
+static void score_at(const tf_rules *r, const ir_rulebook *rb, const tf_case *c, int32_t day, const ev_override *ovr,
+                     score *s) {
+    const ir_points *pt = rb->points;
+    ev_frame fr = {0};
+    ev_ctx x = {.rb = rb, .ep = ir_epoch_at(rb, day), .in = c->vals, .known = c->known, .lists = c->lists,
+                .as_of = day, .fr = &fr, .ovr = ovr};
+    (void)r;
+    uint32_t n = pt->nitems;
+    /* factors */
+    for (uint32_t i = 0; i < n; i++) {
+        const ir_item *it = &pt->items[i];
+        s->known[1 + i] = 1;
+        s->missing[1 + i] = -1;
+        if (it->is_group) continue;
+        rv v;
+        if (eval_node(&x, it->node, &v)) {
+            s->pts[1 + i] = v.d;
+        } else {
+            s->pts[1 + i] = 0;
+            s->known[1 + i] = 0;
+            s->missing[1 + i] = (int16_t)missing_under(rb, c, it->node, 0);
+        }
+        rv m;
+        if (it->max != NODE_NONE && eval_node(&x, it->max, &m) && s->pts[1 + i] > m.d) s->pts[1 + i] = m.d;
+    }
+    /* groups, innermost first: a group's members are summed once all are done */
+    uint8_t done[PTS_MAX_ITEMS];
+    for (uint32_t i = 0; i < n; i++) done[i] = !pt->items[i].is_group;
+    for (uint32_t pass = 0; pass < n; pass++) {
+        int progress = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            const ir_item *g = &pt->items[i];
+            if (done[i]) continue;
+            int ready = 1;
+            double sum = 0;
+            for (uint32_t k = 0; k < g->nmembers && ready; k++) {
+                ready = done[g->members[k]];
+                sum += s->pts[1 + g->members[k]];
+                if (!s->known[1 + g->members[k]]) s->known[1 + i] = 0;
+            }
+            if (!ready) continue;
+            rv m;
+            if (g->max != NODE_NONE && eval_node(&x, g->max, &m) && sum > m.d) sum = m.d;
+            s->pts[1 + i] = sum;
+            done[i] = 1;
+            progress = 1;
+        }
+        if (!progress) break;
+    }
+    double total = 0;
+    s->known[0] = 1;
+    for (uint32_t i = 0; i < n; i++)
+        if (pt->items[i].owner < 0) {
+            total += s->pts[1 + i];
+            if (!s->known[1 + i]) s->known[0] = 0;
+        }
+    s->pts[0] = total;
+    fr.points = s->pts;
+    s->category = -1;
+    for (uint32_t i = 0; i < pt->ncategories; i++) {
+        rv v;
+        if (eval_node(&x, pt->categories[i].node, &v) && v.i) {
+            s->category = (int)i;
+            break;
+        }
+    }
+    s->pass_ok = -1;
+    if (pt->pass != NODE_NONE) {
+        rv v;
+        s->pass_ok = eval_node(&x, pt->pass, &v) && v.i;
+    }
+    int reqs_ok = 1;
+    for (uint32_t i = 0; i < pt->nrequires && i < PTS_MAX_REQ; i++) {
+        rv v;
+        s->req_ok[i] = (uint8_t)(eval_node(&x, pt->requires[i].node, &v) && v.i);
+        reqs_ok &= s->req_ok[i];
+    }
+    if (!reqs_ok) s->category = -1;
+    s->passes = pt->pass == NODE_NONE && !pt->nrequires ? -1 : (s->pass_ok != 0) && reqs_ok;
+}
+
+/* ---- the gap to the next tier ----------------------------------------------------- */
+
+typedef struct {
+    ev_override o;        /* kind and index; val unused */
+    type_t type;          /* the subject's type (the element's, for a list) */
+    const char *name;
+    double edges[32];
+    uint32_t nedges;
+    int enum_members;     /* try every member of the enumeration */
+} subject;
+
+typedef struct {
+    subject v[PTS_MAX_SUBJECTS];
+    uint32_t n;
+} subjects;
+
+static subject *subject_of(subjects *ss, int kind, uint32_t index, type_t t, const char *name) {
+    for (uint32_t i = 0; i < ss->n; i++)
+        if ((int)ss->v[i].o.kind == kind && ss->v[i].o.index == index) return &ss->v[i];
+    if (ss->n == PTS_MAX_SUBJECTS) return NULL;
+    subject *s = &ss->v[ss->n++];
+    memset(s, 0, sizeof *s);
+    s->o.kind = kind;
+    s->o.index = index;
+    s->type = t;
+    s->name = name;
+    return s;
+}
+
+static void add_edge(subject *s, double e) {
+    for (uint32_t i = 0; i < s->nedges; i++)
+        if (s->edges[i] == e) return;
+    if (s->nedges < 32) s->edges[s->nedges++] = e;
+}
+
+/* Collects the subjects under node n. `loop_list` is the list node of the enclosing
+ * `for` (its elements are what a loop variable in a band stands for), or NODE_NONE. */
+static void collect(const tf_rules *r, const ir_rulebook *rb, const ev_ctx *x, uint32_t n, uint32_t loop_list,
+                    subjects *ss, int depth) {
+    if (n == NODE_NONE || depth > 64) return;
+    const ir_node *nd = &rb->nodes[n];
+    switch (nd->op) {
+    case OP_LET:
+        if (!rb->lets[nd->a].on_date) collect(r, rb, x, rb->lets[nd->a].node, loop_list, ss, depth + 1);
+        return;
+    case OP_INPUT: {
+        type_t t = r->inputs[nd->a].type;
+        if (TYPE_BASE(t) == TY_BOOL || TYPE_BASE(t) == TY_ENUM) {
+            subject *s = subject_of(ss, OVR_INPUT, nd->a, t, r->inputs[nd->a].name);
+            if (s) s->enum_members = 1;
+        }
+        return;
+    }
+    case OP_BANDS: {
+        const ir_node *sj = &rb->nodes[nd->a];
+        if (sj->op == OP_I2D) sj = &rb->nodes[sj->a];
+        subject *s = NULL;
+        if (sj->op == OP_INPUT && TYPE_BASE(sj->type) != TY_DATE)
+            s = subject_of(ss, OVR_INPUT, sj->a, sj->type, r->inputs[sj->a].name);
+        else if (sj->op == OP_LET && !rb->lets[sj->a].on_date)
+            s = subject_of(ss, OVR_LET, sj->a, rb->lets[sj->a].type, rb->lets[sj->a].name);
+        else if (sj->op == OP_LOOPVAR && loop_list != NODE_NONE) {
+            rv lv;
+            if (eval_node(x, loop_list, &lv)) {
+                uint32_t input = (uint32_t)(lv.i >> 8);
+                if ((lv.i & 0xff) == 0)
+                    s = subject_of(ss, OVR_LIST_FLOOR, input, TYPE(TYPE_ELEM(rb->nodes[loop_list].type), 0, 0),
+                                   r->inputs[input].name);
+            }
+        }
+        for (uint32_t i = 0; s && i < nd->c; i++) {
+            const ir_band *b = &rb->bands[nd->b + i];
+            rv lo;
+            if (b->op == BAND_ELSE || !eval_node(x, b->lo, &lo)) continue;
+            double e = nd->pad ? lo.d : (double)lo.i;
+            /* the least value in the band, or, for `< n` and `<= n`, the least beyond it:
+             * where the next band begins */
+            double step = nd->pad ? 0.01 : 1;
+            add_edge(s, b->op == BAND_GT || b->op == BAND_LE ? e + step : e);
+        }
+        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
+        for (uint32_t i = 0; i < nd->c; i++) collect(r, rb, x, rb->bands[nd->b + i].val, loop_list, ss, depth + 1);
+        return;
+    }
+    case OP_AGG:
+        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
+        if ((uint32_t)nd->k.i != NODE_NONE) collect(r, rb, x, (uint32_t)nd->k.i, nd->a, ss, depth + 1);
+        return;
+    case OP_CONST: case OP_VALUE: case OP_ASOF: case OP_GIVEN: case OP_LIST: case OP_ELEM: case OP_LOOPVAR:
+    case OP_POINTS: case OP_YEARS_SINCE:
+        return;
+    case OP_IN: case OP_NOT: case OP_NEG_I: case OP_NEG_D: case OP_I2D: case OP_D2I: case OP_DAYS2MIN:
+        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
+        return;
+    default:
+        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
+        collect(r, rb, x, nd->b, loop_list, ss, depth + 1);
+        if (nd->op == OP_IF) collect(r, rb, x, nd->c, loop_list, ss, depth + 1);
+        return;
+    }
+}
+
+static int is_dbl_type(type_t t) { return TYPE_BASE(t) == TY_NUMBER || TYPE_BASE(t) == TY_MONEY; }
+
+/* True when s reaches the target tier: a category at index <= target, or the pass. */
+static int reaches(const ir_points *pt, const score *s, int target_cat, int target_pass) {
+    if (target_cat >= 0) return s->category >= 0 && s->category <= target_cat;
+    if (target_pass) return s->passes == 1;
+    (void)pt;
+    return 0;
+}
+
+static void fmt_num(double v, char *b, size_t n) {
+    if (v == floor(v) && fabs(v) < 1e15) snprintf(b, n, "%.0f", v);
+    else snprintf(b, n, "%g", v);
+}
+
+static void find_next(tf_assessment *a, const tf_case *c) {
+    const tf_rules *r = a->r;
+    const ir_rulebook *rb = a->rb;
+    const ir_points *pt = a->pt;
+    int target_cat = -1, target_pass = 0;
+    if (pt->ncategories) {
+        target_cat = a->s.category < 0 ? (int)pt->ncategories - 1 : a->s.category - 1;
+        if (a->s.category < 0 && a->s.passes == 0 && pt->nrequires) target_cat = (int)pt->ncategories - 1;
+        if (target_cat >= 0) a->target = pt->categories[target_cat].name;
+    }
+    if (target_cat < 0 && a->s.passes == 0) {
+        target_pass = 1;
+        a->target = "pass";
+    }
+    if (target_cat < 0 && !target_pass) return; /* at the top already */
+    ev_frame fr = {0};
+    ev_ctx x = {.rb = rb, .ep = ir_epoch_at(rb, a->as_of), .in = c->vals, .known = c->known, .lists = c->lists,
+                .as_of = a->as_of, .fr = &fr};
+    subjects ss = {.n = 0};
+    for (uint32_t i = 0; i < pt->nitems; i++)
+        if (!pt->items[i].is_group) collect(r, rb, &x, pt->items[i].node, NODE_NONE, &ss, 0);
+    score trial;
+    for (uint32_t k = 0; k < ss.n && a->nnext < PTS_MAX_NEXT; k++) {
+        subject *s = &ss.v[k];
+        /* the current value */
+        rv cur = {0};
+        int has_cur = 0;
+        if (s->o.kind == OVR_INPUT) has_cur = c->known[s->o.index], cur = c->vals[s->o.index];
+        else if (s->o.kind == OVR_LET) has_cur = eval_node(&x, rb->lets[s->o.index].node, &cur);
+        int dbl = is_dbl_type(s->type);
+        double cv = has_cur ? (dbl ? cur.d : (double)cur.i) : -INFINITY;
+        /* candidates: edges above the current value, nearest first; bools; members */
+        double cand[64];
+        uint32_t nc = 0;
+        if (s->enum_members) {
+            if (TYPE_BASE(s->type) == TY_BOOL) {
+                if (!has_cur || !cur.i) cand[nc++] = 1;
+            } else {
+                const ir_enum *e = &r->enums[TYPE_ARG(s->type)];
+                for (uint32_t m = 0; m < e->nmembers && nc < 64; m++)
+                    if (!has_cur || cur.i != (int64_t)m) cand[nc++] = m;
+            }
+        } else {
+            for (uint32_t i = 0; i < s->nedges; i++)
+                if (s->edges[i] > cv || s->o.kind == OVR_LIST_FLOOR) cand[nc++] = s->edges[i];
+            for (uint32_t i = 1; i < nc; i++) /* insertion sort, ascending */
+                for (uint32_t j = i; j > 0 && cand[j] < cand[j - 1]; j--) {
+                    double t = cand[j];
+                    cand[j] = cand[j - 1];
+                    cand[j - 1] = t;
+                }
+        }
+        double best_gain = 0, best_v = 0;
+        int found = 0;
+        for (uint32_t i = 0; i < nc; i++) {
+            ev_override o = s->o;
+            if (dbl) o.val.d = cand[i];
+            else o.val.i = (int64_t)cand[i];
+            score_at(r, rb, c, a->as_of, &o, &trial);
+            double gain = trial.pts[0] - a->s.pts[0];
+            if (reaches(pt, &trial, target_cat, target_pass)) {
+                best_gain = gain;
+                best_v = cand[i];
+                found = 1;
+                break;
+            }
+            if (gain > best_gain) {
+                best_gain = gain;
+                best_v = cand[i];
+            }
+        }
+        if (!found && best_gain <= 0) continue;
+        next_step *ns = &a->next[a->nnext++];
+        ns->gain = best_gain;
+        ns->reaches = found;
+        char from[64], to[64];
+        if (TYPE_BASE(s->type) == TY_ENUM || TYPE_BASE(s->type) == TY_BOOL) {
+            rv bv = {.i = (int64_t)best_v};
+            ir_format_value(r, s->type, bv, to, sizeof to);
+            if (has_cur) ir_format_value(r, s->type, cur, from, sizeof from);
+            else snprintf(from, sizeof from, "(not given)");
+        } else {
+            fmt_num(best_v, to, sizeof to);
+            if (has_cur) fmt_num(cv, from, sizeof from);
+            else snprintf(from, sizeof from, "(not given)");
+        }
+        if (s->o.kind == OVR_LIST_FLOOR) snprintf(ns->change, sizeof ns->change, "%s all >= %s", s->name, to);
+        else snprintf(ns->change, sizeof ns->change, "%s %s -> %s", s->name, from, to);
+    }
+    /* those that reach the tier first, then by gain */
+    for (uint32_t i = 1; i < a->nnext; i++)
+        for (uint32_t j = i; j > 0; j--) {
+            next_step *p = &a->next[j - 1], *q = &a->next[j];
+            if (p->reaches > q->reaches || (p->reaches == q->reaches && p->gain >= q->gain)) break;
+            next_step t = *p;
+            *p = *q;
+            *q = t;
+        }
+}
+
+/* ---- the dates ahead ------------------------------------------------------------- */
+
+static int cmp_i32(const void *p, const void *q) {
+    int32_t a = *(const int32_t *)p, b = *(const int32_t *)q;
+    return (a > b) - (a < b);
+}
+
+static void find_ahead(tf_assessment *a, const tf_case *c) {
+    const tf_rules *r = a->r;
+    const ir_rulebook *rb = a->rb;
+    int32_t dates[256];
+    uint32_t n = 0;
+    int32_t horizon = a->as_of + 3653;
+    for (uint32_t e = 0; e < rb->nepochs && n < 200; e++)
+        if (rb->epoch_start[e] > a->as_of && rb->epoch_start[e] <= horizon) dates[n++] = rb->epoch_start[e];
+    if (r->in_birth_date >= 0 && c->known[r->in_birth_date]) {
+        int y, m, d, y0, m0, d0;
+        date_to_ymd((int32_t)c->vals[r->in_birth_date].i, &y, &m, &d);
+        date_to_ymd(a->as_of, &y0, &m0, &d0);
+        for (int k = 0; k <= 11 && n < 256; k++) {
+            int yy = y0 + k;
+            int dd = d, mm = m;
+            if (mm == 2 && dd == 29 && !date_is_leap(yy)) mm = 3, dd = 1;
+            if (!date_valid(yy, mm, dd)) continue;
+            int32_t bd = date_from_ymd(yy, mm, dd);
+            if (bd > a->as_of && bd <= horizon) dates[n++] = bd;
+        }
+    }
+    qsort(dates, n, sizeof *dates, cmp_i32);
+    score prev = a->s, cur;
+    for (uint32_t i = 0; i < n && a->nahead < PTS_MAX_AHEAD; i++) {
+        if (i && dates[i] == dates[i - 1]) continue;
+        score_at(r, rb, c, dates[i], NULL, &cur);
+        if (cur.pts[0] == prev.pts[0] && cur.category == prev.category && cur.passes == prev.passes) continue;
+        ahead_step *st = &a->ahead[a->nahead++];
+        st->date = dates[i];
+        st->before = prev.pts[0];
+        st->after = cur.pts[0];
+        size_t len = 0;
+        st->what[0] = 0;
+        for (uint32_t k = 0; k < a->pt->nitems; k++) {
+            if (a->pt->items[k].is_group || cur.pts[1 + k] == prev.pts[1 + k]) continue;
+            char b1[32], b2[32];
+            fmt_num(prev.pts[1 + k], b1, sizeof b1);
+            fmt_num(cur.pts[1 + k], b2, sizeof b2);
+            if (len + 64 < sizeof st->what)
+                len += (size_t)snprintf(st->what + len, sizeof st->what - len, "%s%s %s -> %s", len ? ", " : "",
+                                        a->pt->items[k].id, b1, b2);
+        }
+        prev = cur;
+    }
+}
+
+tf_rc tf_assess(const tf_rules *r, const tf_case *c, const char *scheme, tf_date as_of, tf_assessment *a) {
+    memset(a, 0, offsetof(tf_assessment, s));
+    a->r = r;
+    a->nnext = a->nahead = 0;
+    a->target = NULL;
+    a->s.pts[0] = NAN;
+    for (uint32_t b = 0; b < r->nbooks; b++)
+        if (r->books[b].points && !strcmp(r->books[b].id, scheme)) a->rb = &r->books[b];
+    if (!a->rb) return fail(a, TF_ENOTFOUND, "no points scheme \"%s\"", scheme);
+    a->pt = a->rb->points;
+    if (a->pt->nitems > PTS_MAX_ITEMS || a->pt->nrequires > PTS_MAX_REQ)
+        return fail(a, TF_ELIMIT, "scheme %s has more than %d factors or %d requirements", scheme, PTS_MAX_ITEMS, PTS_MAX_REQ);
+    a->as_of = as_of == TF_DATE_DEFAULT ? date_today() : as_of;
+    score_at(r, a->rb, c, a->as_of, NULL, &a->s);
+    find_next(a, c);
+    find_ahead(a, c);
+    return TF_OK;
+}
+
+double tf_assessment_total(const tf_assessment *a) { return a->rc ? NAN : a->s.pts[0]; }
+const char *tf_assessment_category(const tf_assessment *a) {
+    return a->rc || !a->pt || a->s.category < 0 ? NULL : a->pt->categories[a->s.category].name;
+}
+int tf_assessment_passes(const tf_assessment *a) { return a->rc ? -1 : a->s.passes; }
+const char *tf_assessment_error(const tf_assessment *a) { return a->error; }
+
+/* ---- output ---------------------------------------------------------------------- */
+
+static json_t *jnum(double v) {
+    return v == floor(v) && fabs(v) < 1e15 ? json_integer((json_int_t)v) : json_real(v);
+}
+
+static json_t *jsource(const ir_rulebook *rb, const uint16_t *cites, uint32_t n) {
+    if (!n) return json_null();
+    const ir_source *s = &rb->sources[cites[0]];
+    json_t *o = json_pack("{s:s,s:s,s:s}", "id", s->id, "title", s->title, "date", s->date);
+    if (s->nurls) json_object_set_new(o, "url", json_string(s->urls[0]));
+    return o;
+}
+
+char *tf_assessment_json(const tf_assessment *a) {
+    json_t *o;
+    char b[11], where[300];
+    if (a->rc) {
+        o = json_pack("{s:s,s:s}", "error", tf_strerror(a->rc), "message", a->error);
+    } else {
+        const ir_points *pt = a->pt;
+        o = json_pack("{s:s,s:s,s:s}", "scheme", a->rb->id, "title", pt->title, "as_of", date_format(a->as_of, b));
+        json_object_set_new(o, "total", jnum(a->s.pts[0]));
+        json_object_set_new(o, "category", a->s.category >= 0 ? json_string(pt->categories[a->s.category].name) : json_null());
+        json_object_set_new(o, "passes", a->s.passes < 0 ? json_null() : json_boolean(a->s.passes));
+        if (!a->s.known[0]) json_object_set_new(o, "incomplete", json_true());
+        json_t *fs = json_array();
+        for (uint32_t i = 0; i < pt->nitems; i++) {
+            const ir_item *it = &pt->items[i];
+            json_t *f = json_pack("{s:s,s:s,s:o}", "id", it->id, "title", it->title, "points", jnum(a->s.pts[1 + i]));
+            if (it->is_group) json_object_set_new(f, "group", json_true());
+            if (it->owner >= 0) json_object_set_new(f, "in", json_string(pt->items[it->owner].id));
+            if (!a->s.known[1 + i]) json_object_set_new(f, "unknown", json_true());
+            if (a->s.missing[1 + i] >= 0) json_object_set_new(f, "missing", json_string(a->r->inputs[a->s.missing[1 + i]].name));
+            json_object_set_new(f, "source", jsource(a->rb, it->cites, it->ncites));
+            json_object_set_new(f, "at", json_string(ir_where(a->r, it->sp, where, sizeof where)));
+            json_array_append_new(fs, f);
+        }
+        json_object_set_new(o, "factors", fs);
+        json_t *rq = json_array();
+        for (uint32_t i = 0; i < pt->nrequires; i++) {
+            const ir_require *q = &pt->requires[i];
+            json_t *j = json_pack("{s:s,s:b}", "clause", q->text, "holds", a->s.req_ok[i]);
+            if (q->because) json_object_set_new(j, "because", json_string(q->because));
+            json_object_set_new(j, "source", jsource(a->rb, q->cites, q->ncites));
+            json_object_set_new(j, "at", json_string(ir_where(a->r, q->sp, where, sizeof where)));
+            json_array_append_new(rq, j);
+        }
+        json_object_set_new(o, "requirements", rq);
+        json_t *nx = json_array();
+        for (uint32_t i = 0; i < a->nnext; i++)
+            json_array_append_new(nx, json_pack("{s:s,s:o,s:b}", "change", a->next[i].change, "gain", jnum(a->next[i].gain),
+                                                "reaches", a->next[i].reaches));
+        json_object_set_new(o, "next_tier", a->target ? json_string(a->target) : json_null());
+        json_object_set_new(o, "next", nx);
+        json_t *ah = json_array();
+        for (uint32_t i = 0; i < a->nahead; i++)
+            json_array_append_new(ah, json_pack("{s:s,s:o,s:o,s:o,s:s}", "date", date_format(a->ahead[i].date, b), "total",
+                                                jnum(a->ahead[i].after), "change",
+                                                jnum(a->ahead[i].after - a->ahead[i].before), "before",
+                                                jnum(a->ahead[i].before), "what", a->ahead[i].what));
+        json_object_set_new(o, "ahead", ah);
+        json_object_set_new(o, "version", json_string(a->r->version));
+    }
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    return s;
+}
+
+void tf_assessment_print(const tf_assessment *a, FILE *out) {
+    char b[11], n1[32], n2[32], where[300];
+    if (a->rc) {
+        fprintf(out, "error: %s\n", a->error);
+        return;
+    }
+    const ir_points *pt = a->pt;
+    fmt_num(a->s.pts[0], n1, sizeof n1);
+    fprintf(out, "%s: %s points", a->rb->id, n1);
+    if (a->s.category >= 0) fprintf(out, ", category %s", pt->categories[a->s.category].name);
+    else if (pt->ncategories) fprintf(out, ", no category");
+    if (a->s.passes >= 0) fprintf(out, ", %s", a->s.passes ? "passes" : "does not pass");
+    fprintf(out, "%s\n  %s, as of %s, version %s\n", a->s.known[0] ? "" : " (incomplete: some factors unknown)", pt->title,
+            date_format(a->as_of, b), a->r->version);
+    for (uint32_t i = 0; i < pt->nitems; i++) {
+        const ir_item *it = &pt->items[i];
+        int depth = 0;
+        for (int o = it->owner; o >= 0; o = pt->items[o].owner) depth++;
+        fmt_num(a->s.pts[1 + i], n1, sizeof n1);
+        fprintf(out, "  %*s%-*s %6s%s", depth * 2, "", 40 - depth * 2, it->title, n1, it->is_group ? "  (group)" : "");
+        if (!a->s.known[1 + i]) fprintf(out, "  unknown");
+        if (a->s.missing[1 + i] >= 0) fprintf(out, " (%s is not given)", a->r->inputs[a->s.missing[1 + i]].name);
+        if (!it->is_group && it->ncites)
+            fprintf(out, "  [%s] %s", a->rb->sources[it->cites[0]].id, ir_where(a->r, it->sp, where, sizeof where));
+        fputc('\n', out);
+    }
+    for (uint32_t i = 0; i < pt->nrequires; i++)
+        fprintf(out, "  requirement %s: %s%s%s\n", a->s.req_ok[i] ? "holds" : "FAILS", pt->requires[i].text,
+                pt->requires[i].because ? " — " : "", pt->requires[i].because ? pt->requires[i].because : "");
+    if (a->nnext) {
+        fprintf(out, "to reach %s\n", a->target);
+        for (uint32_t i = 0; i < a->nnext; i++) {
+            fmt_num(a->next[i].gain, n1, sizeof n1);
+            fprintf(out, "  %s: %s%s%s\n", a->next[i].change, a->next[i].gain >= 0 ? "+" : "", n1,
+                    a->next[i].reaches ? "" : " (not enough alone)");
+        }
+    }
+    if (a->nahead) {
+        fprintf(out, "ahead, if nothing else changes\n");
+        for (uint32_t i = 0; i < a->nahead; i++) {
+            fmt_num(a->ahead[i].after, n1, sizeof n1);
+            fmt_num(a->ahead[i].after - a->ahead[i].before, n2, sizeof n2);
+            fprintf(out, "  %s: total %s (%s%s)%s%s\n", date_format(a->ahead[i].date, b), n1,
+                    a->ahead[i].after >= a->ahead[i].before ? "+" : "", n2, a->ahead[i].what[0] ? ": " : "", a->ahead[i].what);
+        }
+    }
+}
