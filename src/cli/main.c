@@ -1,0 +1,169 @@
+/*
+ * main.c — the talentflow command: the table of subcommands and the dispatch.
+ *
+ * `talentflow COMMAND ARGS...` runs the command's function with argv starting at the
+ * command's name. Each command lives in its own cmd_NAME.c and parses its own options
+ * (the options table sits beside the parser); this table holds what is shown about a
+ * command: its one-line summary, its synopsis and its help text. docs/cli.md says the
+ * same at more length, and tests/cli/ checks every --help against it.
+ *
+ * Global options are only --help and --version; `talentflow help CMD` is `CMD --help`.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const cli_command commands[] = {
+    {"check", cmd_check, "Decide whether a trip is admitted without a visa.",
+     "[OPTIONS] CASE.json|-",
+     "Reads a case document (a JSON file, or stdin for -), evaluates its trip against the\n"
+     "rulebook of the trip's destination (trip.to) and prints the decision with its\n"
+     "reasons: the outcome, the deciding rule, the latest departure date and, for each\n"
+     "clause, whether it held and the source it cites. The decision is made as of the\n"
+     "trip's entry date unless --as-of says otherwise. Any outcome, visa_required\n"
+     "included, exits 0.\n"
+     "\n"
+     "Examples:\n"
+     "  talentflow check examples/01-fr-business-visitor.json\n"
+     "  talentflow check --json --as-of 2024-11-29 case.json\n"
+     "  echo '{\"nationality\": \"US\", \"trip\": {...}}' | talentflow check -\n",
+     cmd_check_options},
+    {"lint", cmd_lint, "Check rulebook files for errors.", "FILE...",
+     "Compiles the given rulebook files together, with the bundled case schema\n"
+     "(rulebooks/case.rules) unless one of them is named case.rules. Prints every\n"
+     "diagnostic to stderr (file:line:col, the source line and a caret) and \"FILE: ok\"\n"
+     "on stdout for each file without errors. Exits 3 when there are errors.\n"
+     "\n"
+     "Example:\n"
+     "  talentflow lint rulebooks/cn/entry.rules\n",
+     cmd_lint_options},
+    {"test", cmd_test, "Run the tests written in rulebooks.", "[OPTIONS] [FILE...]",
+     "Runs the `test` blocks of the rulebooks: of the given files, compiled as lint\n"
+     "compiles them (or, with --rules, those of the files under DIR that are named), or of\n"
+     "every bundled rulebook when no file is given. Prints a line for each failure and a\n"
+     "summary; exits 1 when a test failed.\n"
+     "\n"
+     "Examples:\n"
+     "  talentflow test\n"
+     "  talentflow test -v rulebooks/cn/entry.rules\n",
+     cmd_test_options},
+    {"compile", cmd_compile, "Compile rulebooks; show the compiled IR.",
+     "[OPTIONS] [FILE...]",
+     "Compiles the given rulebook files (with the bundled case schema, as lint does), or\n"
+     "the bundled rulebooks (or those under --rules DIR) when no file is given. With\n"
+     "--dump-ir prints the compiled rules in a readable form; otherwise prints the rule\n"
+     "set's version (its rulebooks and a content hash).\n"
+     "\n"
+     "Example:\n"
+     "  talentflow compile --dump-ir rulebooks/cn/entry.rules\n",
+     cmd_compile_options},
+    {"diff", cmd_diff, "Show what changed in the rules between two dates.",
+     "--from DATE --to DATE [OPTIONS]",
+     "Lists, for every rulebook, what differs between the rules in force on --from and\n"
+     "those in force on --to: rules started or ended, set members added or removed,\n"
+     "values changed. --from must be before --to.\n"
+     "\n"
+     "Example:\n"
+     "  talentflow diff --from 2024-12-16 --to 2024-12-17\n",
+     cmd_diff_options},
+    {"tour", cmd_tour, "Decide every example case, with reasons.", "[OPTIONS] [DIR]",
+     "Runs `check` on every *.json case file in DIR, in name order, printing for each its\n"
+     "file name, the decision with its reasons and a blank line, then a summary line.\n"
+     "DIR defaults to ./examples, or ../examples when there is none (running from the\n"
+     "build folder). `make run` runs this.\n"
+     "\n"
+     "Example:\n"
+     "  talentflow tour examples\n",
+     cmd_tour_options},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void print_usage(FILE *out)
+{
+    fputs("Usage: talentflow COMMAND [OPTIONS] [ARGUMENTS]\n"
+          "       talentflow help COMMAND\n"
+          "       talentflow --help | --version\n",
+          out);
+}
+
+static void print_help(FILE *out)
+{
+    print_usage(out);
+    fputs("\ntalentflow answers questions about the rules of international talent mobility,\n"
+          "from rulebooks written as dated, cited text.\n\nCommands:\n",
+          out);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nRun 'talentflow help COMMAND' or 'talentflow COMMAND --help' for its options.\n"
+          "\nExit codes:\n",
+          out);
+    cli_print_exit_codes(out);
+}
+
+/* talentflow help [COMMAND] */
+static int run_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    const cli_command *cmd = find_command(argv[1]);
+    if (!cmd || argc > 2) {
+        fprintf(stderr, "talentflow help: \"%s\" is not a command (see talentflow --help)\n",
+                cmd ? argv[2] : argv[1]);
+        return CLI_EXIT_USAGE;
+    }
+    cli_print_command_help(cmd, stdout);
+    return CLI_EXIT_OK;
+}
+
+/* A result that could not be written (a full disk, a closed pipe) must not exit 0. */
+static int finish_output(int code)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "talentflow: cannot write the output: %s\n", strerror(errno));
+        return code == CLI_EXIT_OK ? CLI_EXIT_INTERNAL : code;
+    }
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        fputs("Run 'talentflow --help' for the commands.\n", stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *word = argv[1];
+    if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0) {
+        print_help(stdout);
+        return finish_output(CLI_EXIT_OK);
+    }
+    if (strcmp(word, "--version") == 0 || strcmp(word, "-V") == 0) {
+        printf("talentflow %s\n", TF_VERSION);
+        return finish_output(CLI_EXIT_OK);
+    }
+    if (strcmp(word, "help") == 0)
+        return finish_output(run_help(argc - 1, argv + 1));
+    if (word[0] == '-') {
+        fprintf(stderr, "talentflow: %s: unknown option (see talentflow --help)\n", word);
+        return CLI_EXIT_USAGE;
+    }
+    const cli_command *cmd = find_command(word);
+    if (!cmd) {
+        fprintf(stderr, "talentflow: \"%s\" is not a command (see talentflow --help)\n", word);
+        return CLI_EXIT_USAGE;
+    }
+    return finish_output(cmd->run(cmd, argc - 1, argv + 1));
+}
