@@ -337,8 +337,14 @@ typedef struct {
     sema *s;
     sema_book *bk;
     uint32_t book;
-    int allow_inputs; /* 0 inside sets and values */
+    int allow_inputs;   /* 0 inside sets and values */
+    int where_input;    /* inside `where`: the record list whose fields name the element; -1 */
+    span loopvar;       /* inside `for`: the element's name (len 0 outside) */
+    type_t loopvar_type;
+    ast_decl *points;   /* inside a points condition: total, factors and groups are names */
 } ectx;
+
+static const char *const builtin_names[FN__COUNT] = {"given", "years_since", "sum", "min", "max", "count", "all", "any"};
 
 static type_t check_decl_type(ectx *x, uint32_t decl);
 
@@ -349,7 +355,7 @@ static int find_local(const ectx *x, span name, int want_kind) {
     ast_rulebook *rb = x->bk->ast;
     for (uint32_t i = 0; i < rb->ndecls; i++) {
         ast_decl *d = &rb->decls[i];
-        if ((want_kind < 0 ? (d->kind == D_SET || d->kind == D_VALUE) : (int)d->kind == want_kind) &&
+        if ((want_kind < 0 ? (d->kind == D_SET || d->kind == D_VALUE || d->kind == D_LET) : (int)d->kind == want_kind) &&
             span_eq(x->s, d->name, name))
             return (int)i;
     }
@@ -367,6 +373,53 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
     const char *t = s->texts[e->sp.file] + e->sp.off;
     size_t n = e->sp.len;
     e->is_const = 1;
+    /* 0. names bound by the context: a loop variable, an element's field, the points */
+    if (x->loopvar.len && span_eq(s, x->loopvar, e->sp)) {
+        e->ref = REF_LOOPVAR;
+        e->is_const = 0;
+        return x->loopvar_type;
+    }
+    if (x->where_input >= 0) {
+        const ir_input *in = &s->r->inputs[x->where_input];
+        size_t l = strlen(in->name);
+        if (n > l + 1 && !memcmp(t, in->name, l) && t[l] == '.')
+            for (uint32_t f = 0; f < in->nfields; f++)
+                if (strlen(in->fields[f]) == n - l - 1 && !memcmp(t + l + 1, in->fields[f], n - l - 1)) {
+                    e->ref = REF_ELEM;
+                    e->ref_field = f;
+                    e->is_const = 0;
+                    return in->ftypes[f];
+                }
+    }
+    if (n == 5 && !memcmp(t, "as_of", 5)) {
+        e->ref = REF_ASOF;
+        e->is_const = 0;
+        if (!x->allow_inputs) {
+            diag_error(s->d, e->sp, "as_of depends on the case: sets and values may depend only on constants");
+            return TY_ERR;
+        }
+        return TYPE(TY_DATE, 0, 0);
+    }
+    if (x->points) {
+        if (n == 5 && !memcmp(t, "total", 5)) {
+            e->ref = REF_POINTS;
+            e->ref_index = 0;
+            e->is_const = 0;
+            return TYPE(TY_NUMBER, 0, 0);
+        }
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < x->points->npclauses; i++) {
+            ast_pclause *c = &x->points->pclauses[i];
+            if (c->kind != PC_FACTOR && c->kind != PC_GROUP) continue;
+            if (span_eq(s, c->name, e->sp)) {
+                e->ref = REF_POINTS;
+                e->ref_index = 1 + k;
+                e->is_const = 0;
+                return TYPE(TY_NUMBER, 0, 0);
+            }
+            k++;
+        }
+    }
     /* 1. a member of the enumeration the context expects */
     if (TYPE_BASE(want) == TY_ENUM && TYPE_ARG(want) < s->r->nenums) {
         int m = find_enum_member(&s->r->enums[TYPE_ARG(want)], t, n);
@@ -379,8 +432,17 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
     /* 2. a set or value of this rulebook */
     int dl = find_local(x, e->sp, -1);
     if (dl >= 0) {
-        e->ref = x->bk->ast->decls[dl].kind == D_SET ? REF_SET : REF_VALUE;
+        decl_kind k = x->bk->ast->decls[dl].kind;
+        e->ref = k == D_SET ? REF_SET : k == D_VALUE ? REF_VALUE : REF_LET;
         e->ref_index = (uint32_t)dl; /* a declaration index until compilation */
+        if (k == D_LET) {
+            e->is_const = 0;
+            if (!x->allow_inputs) {
+                diag_error(s->d, e->sp, "%.*s is a derived value of the case: sets and values may depend only on constants",
+                           (int)n, t);
+                return TY_ERR;
+            }
+        }
         return check_decl_type(x, (uint32_t)dl);
     }
     /* 3. an input */
@@ -394,13 +456,39 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
         e->ref = REF_INPUT;
         e->ref_index = (uint32_t)in;
         e->is_const = 0;
-        type_t ty = s->r->inputs[in].type;
-        if (TYPE_BASE(ty) == TY_LIST) {
-            diag_error(s->d, e->sp, "%.*s is a list: lists are read by points and pathway rules, not in expressions",
-                       (int)n, t);
-            return TY_ERR;
+        const ir_input *def = &s->r->inputs[in];
+        if (TYPE_BASE(def->type) == TY_LIST) {
+            if (def->nfields) {
+                diag_error(s->d, e->sp, "%.*s is a list of records: name one of its fields (e.g. %.*s.%s)", (int)n, t,
+                           (int)n, t, def->fields[0]);
+                return TY_ERR;
+            }
+            return TYPE(TY_LIST, TYPE_BASE(def->elem), TYPE_ARG(def->elem));
         }
-        return ty;
+        return def->type;
+    }
+    /* 3b. a field of a list of records, as a list: work.years */
+    const char *dot = NULL;
+    for (size_t i = n; i > 0 && !dot; i--)
+        if (t[i - 1] == '.') dot = t + i - 1;
+    if (dot) {
+        int li = ir_input_find(s->r, t, (size_t)(dot - t));
+        if (li >= 0 && s->r->inputs[li].nfields) {
+            const ir_input *def = &s->r->inputs[li];
+            size_t fl = n - (size_t)(dot - t) - 1;
+            for (uint32_t f = 0; f < def->nfields; f++)
+                if (strlen(def->fields[f]) == fl && !memcmp(dot + 1, def->fields[f], fl)) {
+                    if (!x->allow_inputs) {
+                        diag_error(s->d, e->sp, "%.*s is an input: sets and values may depend only on constants", (int)n, t);
+                        return TY_ERR;
+                    }
+                    e->ref = REF_FIELD;
+                    e->ref_index = (uint32_t)li;
+                    e->ref_field = f;
+                    e->is_const = 0;
+                    return TYPE(TY_LIST, TYPE_BASE(def->ftypes[f]), TYPE_ARG(def->ftypes[f]));
+                }
+        }
     }
     /* 4. a country code */
     if (is_country_shape(t, n)) {
@@ -473,6 +561,8 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
 }
 
 static type_t check_expr(ectx *x, ast_expr *e, type_t want);
+static type_t unify(type_t a, type_t b);
+static int is_ordered(ty_base b);
 
 static type_t check_setlit(ectx *x, ast_expr *e, type_t want) {
     e->is_const = 1;
@@ -542,8 +632,7 @@ static type_t check_binary(ectx *x, ast_expr *e) {
     case TK_LT: case TK_LE: case TK_GT: case TK_GE: {
         type_t u = unify(a, b);
         ty_base bu = TYPE_BASE(u);
-        if (u == TY_ERR || !(is_numeric(bu) || bu == TY_MONEY || bu == TY_DATE || bu == TY_TIME || bu == TY_DURATION))
-            return mismatch(x, e, a, b);
+        if (u == TY_ERR || !is_ordered(bu)) return mismatch(x, e, a, b);
         return TYPE(TY_BOOL, 0, 0);
     }
     case TK_PLUS:
@@ -565,10 +654,147 @@ static type_t check_binary(ectx *x, ast_expr *e) {
         return mismatch(x, e, a, b);
     case TK_SLASH:
         if (is_numeric(ba) && is_numeric(bb)) return TYPE(TY_NUMBER, 0, 0);
+        if (ba == TY_MONEY && a == b) return TYPE(TY_NUMBER, 0, 0); /* a ratio of amounts */
         if (ba == TY_MONEY && is_numeric(bb)) return a;
         return mismatch(x, e, a, b);
     default:
         return TY_ERR;
+    }
+}
+
+/* Ordered types: numbers, money, dates, times, durations, and enumerations, whose
+ * members are ordered as declared. */
+static int is_ordered(ty_base b) {
+    return is_numeric(b) || b == TY_MONEY || b == TY_DATE || b == TY_TIME || b == TY_DURATION || b == TY_ENUM;
+}
+
+/* bands SUBJECT { ... }: an ordered subject; bounds of its type; values of one type. */
+static type_t check_bands(ectx *x, ast_expr *e) {
+    sema *s = x->s;
+    type_t subj = check_expr(x, e->a, TY_ERR);
+    e->is_const = e->a->is_const;
+    if (subj != TY_ERR && !is_ordered(TYPE_BASE(subj))) {
+        diag_error(s->d, e->a->sp, "bands need a number, money, date, duration or enumeration, not %s", a_type(s, subj));
+        subj = TY_ERR;
+    }
+    type_t t = TY_ERR;
+    int ok = 1;
+    for (uint32_t i = 0; i < e->nbands; i++) {
+        ast_band *b = &e->bands[i];
+        ast_expr *bounds[2] = {b->lo, b->hi};
+        for (int k = 0; k < 2; k++) {
+            if (!bounds[k]) continue;
+            type_t bt = check_expr(x, bounds[k], subj);
+            if (bt != TY_ERR && subj != TY_ERR && unify(bt, subj) == TY_ERR) {
+                diag_error(s->d, bounds[k]->sp, "this band's edge is %s, but the subject is %s", a_type(s, bt),
+                           a_type(s, subj));
+                ok = 0;
+            }
+            e->is_const &= bounds[k]->is_const;
+        }
+        if (b->op == BAND_ELSE && i + 1 != e->nbands)
+            diag_error(s->d, b->sp, "'else' must be the last band");
+        type_t vt = check_expr(x, b->val, t);
+        e->is_const &= b->val->is_const;
+        if (vt == TY_ERR) {
+            ok = 0;
+            continue;
+        }
+        if (t == TY_ERR) t = vt;
+        else if (unify(t, vt) == TY_ERR) {
+            diag_error(s->d, b->val->sp, "this band's value is %s, but the first is %s", a_type(s, vt), a_type(s, t));
+            ok = 0;
+        } else t = unify(t, vt);
+    }
+    if (!e->nbands) diag_error(s->d, e->sp, "bands need at least one band");
+    return ok && subj != TY_ERR ? t : TY_ERR;
+}
+
+/* A built-in call: given, years_since, and the aggregates over lists. */
+static type_t check_call(ectx *x, ast_expr *e) {
+    sema *s = x->s;
+    e->fn = -1;
+    for (int i = 0; i < FN__COUNT; i++)
+        if (sema_is(s, (span){e->sp.file, e->sp.off, (uint32_t)strlen(builtin_names[i])}, builtin_names[i]) &&
+            s->texts[e->sp.file][e->sp.off + strlen(builtin_names[i])] == '(')
+            e->fn = i;
+    if (e->fn < 0) {
+        size_t n = 0;
+        while (n < e->sp.len && s->texts[e->sp.file][e->sp.off + n] != '(') n++;
+        diag_error(s->d, (span){e->sp.file, e->sp.off, (uint32_t)n},
+                   "unknown function %.*s (given, years_since, sum, min, max, count, all, any)", (int)n,
+                   s->texts[e->sp.file] + e->sp.off);
+        return TY_ERR;
+    }
+    e->is_const = 0;
+    if (!x->allow_inputs) {
+        diag_error(s->d, e->sp, "%s() depends on the case: sets and values may depend only on constants", builtin_names[e->fn]);
+        return TY_ERR;
+    }
+    if (e->fn == FN_GIVEN) {
+        check_expr(x, e->a, TY_ERR);
+        if (e->a->kind != EX_NAME || (e->a->ref != REF_INPUT && e->a->ref != REF_FIELD)) {
+            diag_error(s->d, e->a->sp, "given() takes an input, e.g. given(birth_date)");
+            return TY_ERR;
+        }
+        return TYPE(TY_BOOL, 0, 0);
+    }
+    if (e->fn == FN_YEARS_SINCE) {
+        type_t a = check_expr(x, e->a, TY_ERR);
+        if (a != TY_ERR && TYPE_BASE(a) != TY_DATE) {
+            diag_error(s->d, e->a->sp, "years_since() takes a date, not %s", a_type(s, a));
+            return TY_ERR;
+        }
+        return a == TY_ERR ? TY_ERR : TYPE(TY_INT, 0, 0);
+    }
+    /* aggregates */
+    ast_expr *list = e->agg_for ? e->c : e->a;
+    type_t lt = check_expr(x, list, TY_ERR);
+    if (lt == TY_ERR) return TY_ERR;
+    if (TYPE_BASE(lt) != TY_LIST) {
+        diag_error(s->d, list->sp, "%s() needs a list, not %s", builtin_names[e->fn], a_type(s, lt));
+        return TY_ERR;
+    }
+    type_t el = TYPE(TYPE_ELEM(lt), 0, TYPE_ARG(lt));
+    type_t vt = el;
+    if (e->agg_for) {
+        ectx inner = *x;
+        inner.loopvar = e->var;
+        inner.loopvar_type = el;
+        vt = check_expr(&inner, e->a, TY_ERR);
+        if (vt == TY_ERR) return TY_ERR;
+    } else if (e->b) {
+        if (list->kind != EX_NAME || list->ref != REF_FIELD) {
+            diag_error(s->d, list->sp, "'where' filters a field of a list of records, e.g. sum(work.years where work.country = CA)");
+            return TY_ERR;
+        }
+        ectx inner = *x;
+        inner.where_input = (int)list->ref_index;
+        type_t ct = check_expr(&inner, e->b, TY_ERR);
+        if (ct != TY_ERR && TYPE_BASE(ct) != TY_BOOL) {
+            diag_error(s->d, e->b->sp, "a 'where' condition must be a bool, not %s", a_type(s, ct));
+            return TY_ERR;
+        }
+    } else if (e->fn == FN_ALL || e->fn == FN_ANY) {
+        diag_error(s->d, e->sp, "%s() takes a condition: %s(x >= 9 for x in languages.en.clb)", builtin_names[e->fn],
+                   builtin_names[e->fn]);
+        return TY_ERR;
+    }
+    switch (e->fn) {
+    case FN_COUNT: return TYPE(TY_INT, 0, 0);
+    case FN_ALL:
+    case FN_ANY:
+        if (TYPE_BASE(vt) != TY_BOOL) {
+            diag_error(s->d, e->a->sp, "%s() needs a bool for each element, not %s", builtin_names[e->fn], a_type(s, vt));
+            return TY_ERR;
+        }
+        return vt;
+    default:
+        if (!is_numeric(TYPE_BASE(vt)) && TYPE_BASE(vt) != TY_MONEY && !(e->fn != FN_SUM && is_ordered(TYPE_BASE(vt)))) {
+            diag_error(s->d, e->sp, "%s() needs numbers, not %s values", builtin_names[e->fn], type_name(s, vt));
+            return TY_ERR;
+        }
+        return vt;
     }
 }
 
@@ -607,6 +833,7 @@ static type_t check_expr(ectx *x, ast_expr *e, type_t want) {
         break;
     }
     case EX_DURATION: e->is_const = 1; t = TYPE(TY_DURATION, 0, 0); break;
+    case EX_MONEY: e->is_const = 1; t = TYPE(TY_MONEY, 0, (uint32_t)e->ival); break;
     case EX_BOOL: e->is_const = 1; t = TYPE(TY_BOOL, 0, 0); break;
     case EX_SETLIT: t = check_setlit(x, e, want); break;
     case EX_BINARY: t = check_binary(x, e); break;
@@ -649,6 +876,8 @@ static type_t check_expr(ectx *x, ast_expr *e, type_t want) {
         t = TYPE(TY_BOOL, 0, 0);
         break;
     }
+    case EX_BANDS: t = check_bands(x, e); break;
+    case EX_CALL: t = check_call(x, e); break;
     case EX_IF: {
         type_t c = check_expr(x, e->a, TY_ERR);
         type_t a = check_expr(x, e->b, want);
@@ -738,14 +967,28 @@ static type_t check_decl_type(ectx *x, uint32_t di) {
     ast_decl *d = &bk->ast->decls[di];
     if (bk->state[di] == 2) return bk->dtype[di];
     if (bk->state[di] == 1) {
-        diag_error(x->s->d, d->name, "%s %.*s refers to itself", d->kind == D_SET ? "set" : "value",
+        diag_error(x->s->d, d->name, "%s %.*s refers to itself",
+                   d->kind == D_SET ? "set" : d->kind == D_VALUE ? "value" : "derived value",
                    SP(x->s, d->name));
         bk->dtype[di] = TY_ERR;
         return TY_ERR;
     }
     bk->state[di] = 1;
     type_t t;
-    check_items(x, d, &t);
+    if (d->kind == D_LET) {
+        ectx inner = *x;
+        inner.allow_inputs = 1;
+        inner.where_input = -1;
+        inner.loopvar.len = 0;
+        inner.points = NULL;
+        t = check_expr(&inner, d->e, TY_ERR);
+        if (t != TY_ERR && TYPE_BASE(t) == TY_SET) {
+            diag_error(x->s->d, d->e->sp, "a derived value cannot be a set; declare it with 'set'");
+            t = TY_ERR;
+        }
+    } else {
+        check_items(x, d, &t);
+    }
     if (bk->state[di] == 1) {
         bk->dtype[di] = t;
         bk->order[bk->norder++] = di;
@@ -824,6 +1067,32 @@ static void check_rule(ectx *x, ast_decl *d) {
     }
 }
 
+/* Checks one given value against the type `want`, as a case document's field would be. */
+static void check_given_value(ectx *x, span path, ast_expr *v, type_t want) {
+    sema *s = x->s;
+    /* a well-formed port code that no rule names is a valid, undesignated port */
+    if (TYPE_BASE(want) == TY_PORT && v->kind == EX_NAME &&
+        ir_port_find(s->r, s->texts[v->sp.file] + v->sp.off, v->sp.len) < 0) {
+        const char *t = s->texts[v->sp.file] + v->sp.off;
+        int ok = v->sp.len == 3;
+        for (uint32_t k = 0; k < v->sp.len && ok; k++) ok = t[k] >= 'A' && t[k] <= 'Z';
+        if (!ok) diag_error(s->d, v->sp, "%.*s: %.*s is not a port code", SP(s, path), SP(s, v->sp));
+        v->ref = REF_PORT;
+        v->ref_index = PORT_UNDESIGNATED;
+        v->type = want;
+        return;
+    }
+    type_t t = check_expr(x, v, want);
+    if (t == TY_ERR) return;
+    if (!v->is_const) {
+        diag_error(s->d, v->sp, "a given value must be a constant");
+        return;
+    }
+    if (t != want && !(TYPE_BASE(want) == TY_NUMBER && TYPE_BASE(t) == TY_INT) &&
+        !(TYPE_BASE(want) == TY_MONEY && is_numeric(TYPE_BASE(t))))
+        diag_error(s->d, v->sp, "%.*s is %s, but %.*s is %s", SP(s, path), a_type(s, want), SP(s, v->sp), a_type(s, t));
+}
+
 /* Checks a test's given values as a case document's fields would be. */
 static void check_test(ectx *x, ast_decl *d) {
     sema *s = x->s;
@@ -838,30 +1107,63 @@ static void check_test(ectx *x, ast_decl *d) {
         for (uint32_t j = 0; j < i; j++)
             if (d->givens[j].input == g->input && span_eq(s, d->givens[j].path, g->path))
                 diag_error(s->d, g->path, "%.*s is given twice", SP(s, g->path));
-        type_t want = s->r->inputs[in].type;
-        ast_expr *v = g->val;
-        /* a well-formed port code that no rule names is a valid, undesignated port */
-        if (TYPE_BASE(want) == TY_PORT && v->kind == EX_NAME &&
-            ir_port_find(s->r, s->texts[v->sp.file] + v->sp.off, v->sp.len) < 0) {
-            const char *t = s->texts[v->sp.file] + v->sp.off;
-            int ok = v->sp.len == 3;
-            for (uint32_t k = 0; k < v->sp.len && ok; k++) ok = t[k] >= 'A' && t[k] <= 'Z';
-            if (!ok) diag_error(s->d, v->sp, "%.*s: %.*s is not a port code", SP(s, g->path), SP(s, v->sp));
-            v->ref = REF_PORT;
-            v->ref_index = PORT_UNDESIGNATED;
-            v->type = want;
+        const ir_input *def = &s->r->inputs[in];
+        if (g->is_list != (TYPE_BASE(def->type) == TY_LIST)) {
+            diag_error(s->d, g->path, g->is_list ? "%.*s is not a list" : "%.*s is a list: give it as [...]",
+                       SP(s, g->path));
             continue;
         }
-        type_t t = check_expr(x, v, want);
-        if (t == TY_ERR) continue;
-        if (!v->is_const) {
-            diag_error(s->d, v->sp, "a given value must be a constant");
+        if (!g->is_list) {
+            check_given_value(x, g->path, g->val, def->type);
             continue;
         }
-        if (t != want && !(TYPE_BASE(want) == TY_NUMBER && TYPE_BASE(t) == TY_INT) &&
-            !(TYPE_BASE(want) == TY_MONEY && is_numeric(TYPE_BASE(t))))
-            diag_error(s->d, v->sp, "%.*s is %s, but %.*s is %s", SP(s, g->path), a_type(s, want),
-                       SP(s, v->sp), a_type(s, t));
+        if (g->records && !def->nfields) {
+            diag_error(s->d, g->path, "%.*s is a list of values, not of records", SP(s, g->path));
+            continue;
+        }
+        if (g->items && def->nfields) {
+            diag_error(s->d, g->path, "%.*s is a list of records: give each as {field = value, ...}", SP(s, g->path));
+            continue;
+        }
+        for (uint32_t k = 0; g->items && k < g->nitems; k++) check_given_value(x, g->path, g->items[k], def->elem);
+        for (uint32_t k = 0; g->records && k < g->nitems; k++) {
+            ast_record *rc = &g->records[k];
+            for (uint32_t f = 0; f < def->nfields; f++) {
+                uint32_t j = 0;
+                while (j < rc->n && !sema_is(s, rc->fields[j], def->fields[f])) j++;
+                if (j == rc->n) diag_error(s->d, rc->sp, "%.*s: this record lacks the field %s", SP(s, g->path), def->fields[f]);
+            }
+            for (uint32_t j = 0; j < rc->n; j++) {
+                uint32_t f = 0;
+                while (f < def->nfields && !sema_is(s, rc->fields[j], def->fields[f])) f++;
+                if (f == def->nfields) {
+                    diag_error(s->d, rc->fields[j], "%.*s has no field %.*s", SP(s, g->path), SP(s, rc->fields[j]));
+                    continue;
+                }
+                check_given_value(x, rc->fields[j], rc->vals[j], def->ftypes[f]);
+            }
+        }
+    }
+    /* a points test */
+    if (d->expect_total) {
+        ast_decl *pts = NULL;
+        for (uint32_t i = 0; i < x->bk->ast->ndecls; i++)
+            if (x->bk->ast->decls[i].kind == D_POINTS) pts = &x->bk->ast->decls[i];
+        if (!pts) {
+            diag_error(s->d, d->expect, "'expect total' tests a points scheme, and this rulebook has none");
+            return;
+        }
+        type_t t = check_expr(x, d->expect_total, TY_ERR);
+        if (t != TY_ERR && !is_numeric(TYPE_BASE(t)))
+            diag_error(s->d, d->expect_total->sp, "a total is a number, not %s", a_type(s, t));
+        if (d->expect_category.len && !sema_is(s, d->expect_category, "no")) {
+            int found = 0;
+            for (uint32_t i = 0; i < pts->npclauses; i++)
+                found |= pts->pclauses[i].kind == PC_CATEGORY && span_eq(s, pts->pclauses[i].name, d->expect_category);
+            if (!found) diag_error(s->d, d->expect_category, "the scheme has no category %.*s", SP(s, d->expect_category));
+        }
+        if (d->as_of.len) check_date(s, d->as_of);
+        return;
     }
     if (d->as_of.len) check_date(s, d->as_of);
     if (d->until.len) check_date(s, d->until);
@@ -871,10 +1173,103 @@ static void check_test(ectx *x, ast_decl *d) {
         diag_error(s->d, d->by, "unknown rule %.*s", SP(s, d->by));
 }
 
+/* A points declaration: factors and groups, categories, the pass mark, requirements. */
+static void check_points(ectx *x, ast_decl *d) {
+    sema *s = x->s;
+    ast_rulebook *rb = x->bk->ast;
+    for (uint32_t i = 0; i < rb->ndecls; i++)
+        if (rb->decls[i].kind == D_POINTS && &rb->decls[i] != d) {
+            if (&rb->decls[i] < d) {
+                diag_error(s->d, d->sp, "a rulebook holds one 'points' declaration");
+                diag_note(s->d, rb->decls[i].sp, "the first is here");
+            }
+            break;
+        }
+    check_cites(x, &d->cites);
+    uint32_t nitems = 0;
+    for (uint32_t i = 0; i < d->npclauses; i++) nitems += d->pclauses[i].kind <= PC_GROUP;
+    ast_pclause **items = arena_array(s->tmp, nitems ? nitems : 1, sizeof *items);
+    int *owner = arena_array(s->tmp, nitems ? nitems : 1, sizeof *owner);
+    if (!items || !owner) return;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < d->npclauses; i++)
+        if (d->pclauses[i].kind <= PC_GROUP) {
+            for (uint32_t j = 0; j < k; j++)
+                if (span_eq(s, items[j]->name, d->pclauses[i].name)) {
+                    diag_error(s->d, d->pclauses[i].name, "%.*s is declared twice in this scheme", SP(s, d->pclauses[i].name));
+                    diag_note(s->d, items[j]->name, "first declared here");
+                }
+            owner[k] = -1;
+            items[k++] = &d->pclauses[i];
+        }
+    ectx inner = *x;
+    for (uint32_t i = 0; i < d->npclauses; i++) {
+        ast_pclause *c = &d->pclauses[i];
+        check_cites(x, &c->cites);
+        if (c->max) {
+            type_t mt = check_expr(x, c->max, TY_ERR);
+            if (mt != TY_ERR && !is_numeric(TYPE_BASE(mt)))
+                diag_error(s->d, c->max->sp, "a maximum must be a number, not %s", a_type(s, mt));
+        }
+        switch (c->kind) {
+        case PC_FACTOR: {
+            type_t t = check_expr(x, c->e, TY_ERR);
+            if (t != TY_ERR && !is_numeric(TYPE_BASE(t)))
+                diag_error(s->d, c->e->sp, "a factor's points must be a number, not %s", a_type(s, t));
+            break;
+        }
+        case PC_GROUP:
+            for (uint32_t m = 0; m < c->nmembers; m++) {
+                uint32_t j = 0;
+                while (j < nitems && !span_eq(s, items[j]->name, c->members[m])) j++;
+                if (j == nitems) {
+                    diag_error(s->d, c->members[m], "unknown factor or group %.*s", SP(s, c->members[m]));
+                    continue;
+                }
+                if (items[j] == c) {
+                    diag_error(s->d, c->members[m], "group %.*s contains itself", SP(s, c->name));
+                    continue;
+                }
+                if (owner[j] >= 0) {
+                    diag_error(s->d, c->members[m], "%.*s already belongs to group %.*s", SP(s, c->members[m]),
+                               SP(s, items[owner[j]]->name));
+                    continue;
+                }
+                uint32_t me = 0;
+                while (items[me] != c) me++;
+                /* a group may not contain, through others, the group that contains it */
+                for (int up = (int)me; up >= 0; up = owner[up])
+                    if ((uint32_t)up == j) {
+                        diag_error(s->d, c->members[m], "groups %.*s and %.*s contain each other", SP(s, c->name),
+                                   SP(s, c->members[m]));
+                        goto next_member;
+                    }
+                owner[j] = (int)me;
+            next_member:;
+            }
+            break;
+        case PC_CATEGORY:
+        case PC_PASS:
+        case PC_REQUIRE: {
+            inner.points = d;
+            type_t t = check_expr(&inner, c->e, TY_ERR);
+            if (t != TY_ERR && TYPE_BASE(t) != TY_BOOL)
+                diag_error(s->d, c->e->sp, "a condition must be a bool, not %s", a_type(s, t));
+            break;
+        }
+        }
+    }
+    if (!d->cites.n) {
+        int any = 0;
+        for (uint32_t i = 0; i < d->npclauses; i++) any |= d->pclauses[i].cites.n > 0;
+        if (!any) diag_error(s->d, d->name, "scheme %.*s cites no source: add 'cite' and a source id", SP(s, d->name));
+    }
+}
+
 static void check_book(sema *s, uint32_t b) {
     sema_book *bk = &s->books[b];
     ast_rulebook *rb = bk->ast;
-    ectx x = {s, bk, b, 1};
+    ectx x = {.s = s, .bk = bk, .book = b, .allow_inputs = 1, .where_input = -1};
     uint32_t n = rb->ndecls ? rb->ndecls : 1;
     bk->state = arena_array(s->tmp, n, 1);
     bk->dtype = arena_array(s->tmp, n, sizeof(type_t));
@@ -896,14 +1291,16 @@ static void check_book(sema *s, uint32_t b) {
         ast_decl *d = &rb->decls[i];
         if (!d->name.len) continue;
         /* one namespace for sources, sets, values and rules */
-        if (d->kind == D_SOURCE || d->kind == D_SET || d->kind == D_VALUE || d->kind == D_ENTRY ||
+        if (d->kind == D_SOURCE || d->kind == D_SET || d->kind == D_VALUE || d->kind == D_LET || d->kind == D_ENTRY ||
             d->kind == D_TRANSIT) {
             for (uint32_t j = 0; j < i; j++) {
                 ast_decl *o = &rb->decls[j];
-                int same_ns = (o->kind == D_SET || o->kind == D_VALUE) == (d->kind == D_SET || d->kind == D_VALUE) &&
+                int same_ns = (o->kind == D_SET || o->kind == D_VALUE || o->kind == D_LET) ==
+                                  (d->kind == D_SET || d->kind == D_VALUE || d->kind == D_LET) &&
                               (o->kind == D_SOURCE) == (d->kind == D_SOURCE) &&
                               (o->kind == D_ENTRY || o->kind == D_TRANSIT) == (d->kind == D_ENTRY || d->kind == D_TRANSIT);
-                if (same_ns && o->name.len && span_eq(s, o->name, d->name) && (d->kind == D_SOURCE || d->kind == D_SET || d->kind == D_VALUE)) {
+                if (same_ns && o->name.len && span_eq(s, o->name, d->name) &&
+                    (d->kind == D_SOURCE || d->kind == D_SET || d->kind == D_VALUE || d->kind == D_LET)) {
                     diag_error(s->d, d->name, "%.*s is declared twice", SP(s, d->name));
                     diag_note(s->d, o->name, "first declared here");
                     break;
@@ -913,7 +1310,9 @@ static void check_book(sema *s, uint32_t b) {
         switch (d->kind) {
         case D_SOURCE: check_date(s, d->date); break;
         case D_SET:
-        case D_VALUE: check_decl_type(&x, i); break;
+        case D_VALUE:
+        case D_LET: check_decl_type(&x, i); break;
+        case D_POINTS: check_points(&x, d); break;
         case D_ENTRY:
         case D_TRANSIT: check_rule(&x, d); break;
         case D_TEST: check_test(&x, d); break;
@@ -930,7 +1329,7 @@ static void check_defaults(sema *s) {
         uint32_t b = 0;
         while (b < s->nbooks && s->books[b].ast->file != d->name.file) b++;
         if (b == s->nbooks) continue;
-        ectx x = {s, &s->books[b], b, 0};
+        ectx x = {.s = s, .bk = &s->books[b], .book = b, .where_input = -1};
         type_t t = check_expr(&x, d->deflt, s->r->inputs[i].type);
         if (t != TY_ERR && unify(t, s->r->inputs[i].type) == TY_ERR)
             diag_error(s->d, d->deflt->sp, "the default of %s must be %s, not %s", s->r->inputs[i].name,

@@ -164,6 +164,7 @@ static int starts_decl(tok_kind k) {
     switch (k) {
     case KW_RULEBOOK: case KW_SOURCE: case KW_PORT: case KW_TYPE: case KW_INPUT:
     case KW_SET: case KW_VALUE: case KW_ENTRY: case KW_TRANSIT: case KW_TEST:
+    case KW_LET: case KW_POINTS:
         return 1;
     default:
         return 0;
@@ -187,6 +188,9 @@ static ast_expr *new_expr(parser *p, ex_kind k, span sp) {
 }
 
 static ast_expr *parse_expr(parser *p);
+static ast_expr *parse_unary(parser *p);
+static ast_expr *parse_call(parser *p, token name);
+static ast_expr *parse_bands(parser *p);
 
 /* Words the language reserves that may still stand where a name is expected: a member
  * such as `transit`, a type such as `port`. Operators and the words that end an item
@@ -196,6 +200,7 @@ static int is_name(tok_kind k) {
     case TK_IDENT: return 1;
     case KW_AND: case KW_OR: case KW_NOT: case KW_IN: case KW_IF: case KW_THEN: case KW_ELSE:
     case KW_TRUE: case KW_FALSE: case KW_FROM: case KW_UNTIL: case KW_CITE: case KW_BECAUSE:
+    case KW_BANDS: case KW_TO: case KW_WHERE: case KW_FOR: case KW_WHEN:
         return 0;
     default: return lex_is_keyword(k);
     }
@@ -205,7 +210,7 @@ static int starts_expr(tok_kind k) {
     switch (k) {
     case TK_IDENT: case TK_NUMBER: case TK_STRING: case TK_DATE: case TK_TIME:
     case TK_LBRACE: case TK_LPAREN: case TK_MINUS: case KW_NOT: case KW_IF:
-    case KW_TRUE: case KW_FALSE:
+    case KW_TRUE: case KW_FALSE: case KW_BANDS:
         return 1;
     default:
         return 0;
@@ -252,6 +257,93 @@ static ast_expr *parse_setlit(parser *p) {
     return s;
 }
 
+/* call := IDENT '(' expr [ 'where' expr | 'for' IDENT 'in' expr ] ')' */
+static ast_expr *parse_call(parser *p, token name) {
+    advance(p); /* ( */
+    ast_expr *e = new_expr(p, EX_CALL, sp_of(p, name));
+    ast_expr *a = parse_expr(p);
+    if (!e || !a) return NULL;
+    e->fn = -1;
+    e->a = a;
+    if (accept(p, KW_WHERE)) {
+        if (!(e->b = parse_expr(p))) return NULL;
+    } else if (accept(p, KW_FOR)) {
+        e->agg_for = 1;
+        e->var = sp_of(p, p->tok);
+        if (!expect(p, TK_IDENT, "a name for each element after 'for'")) return NULL;
+        if (!expect(p, KW_IN, "'in' and a list")) return NULL;
+        if (!(e->c = parse_expr(p))) return NULL;
+    }
+    if (!check(p, TK_RPAREN)) {
+        if (!p->panic) {
+            error_here(p, "')' closing the call");
+            diag_note(p->d, sp_of(p, name), "the call starts here");
+        }
+        return NULL;
+    }
+    advance(p);
+    e->sp = sp_join(e->sp, sp_of(p, p->prev));
+    return e;
+}
+
+/* bands := 'bands' unary '{' [band (',' band)*] '}'
+ * band  := ('<' | '<=' | '>' | '>=') unary ':' expr | unary ['to' unary] ':' expr
+ *        | 'else' ':' expr */
+static ast_expr *parse_bands(parser *p) {
+    token kw = p->tok;
+    advance(p);
+    ast_expr *subj = parse_unary(p);
+    if (!subj) return NULL;
+    token open = p->tok;
+    if (!expect(p, TK_LBRACE, "'{' and the bands")) return NULL;
+    vec v = {.size = sizeof(ast_band)};
+    while (!check(p, TK_RBRACE) && !p->panic) {
+        ast_band b = {.sp = sp_of(p, p->tok)};
+        tok_kind k = p->tok.kind;
+        if (k == TK_LT || k == TK_LE || k == TK_GT || k == TK_GE) {
+            advance(p);
+            b.op = k == TK_LT ? BAND_LT : k == TK_LE ? BAND_LE : k == TK_GT ? BAND_GT : BAND_GE;
+            b.lo = parse_unary(p);
+        } else if (accept(p, KW_ELSE)) {
+            b.op = BAND_ELSE;
+        } else {
+            b.op = BAND_EQ;
+            b.lo = parse_unary(p);
+            if (b.lo && accept(p, KW_TO)) {
+                b.op = BAND_TO;
+                b.hi = parse_unary(p);
+                if (!b.hi) break;
+            }
+        }
+        if (b.op != BAND_ELSE && !b.lo) break;
+        if (!expect(p, TK_COLON, "':' and the band's value")) break;
+        if (!(b.val = parse_expr(p))) break;
+        b.sp = sp_join(b.sp, sp_of(p, p->prev));
+        ast_band *slot = vec_push(&v);
+        if (slot) *slot = b;
+        if (!accept(p, TK_COMMA)) break;
+    }
+    if (p->panic) {
+        free(v.v);
+        return NULL;
+    }
+    if (!check(p, TK_RBRACE)) {
+        error_here(p, "',' or '}' in the bands");
+        diag_note(p->d, sp_of(p, open), "the bands open here");
+        free(v.v);
+        return NULL;
+    }
+    advance(p);
+    ast_expr *e = new_expr(p, EX_BANDS, sp_join(sp_of(p, kw), sp_of(p, p->prev)));
+    if (!e) {
+        free(v.v);
+        return NULL;
+    }
+    e->a = subj;
+    e->bands = vec_finish(p, &v, &e->nbands);
+    return e;
+}
+
 /* primary := IDENT | NUMBER [unit] | STRING | DATE | TIME | 'true' | 'false'
  *          | setlit | '(' expr ')' */
 static ast_expr *parse_atom(parser *p);
@@ -272,12 +364,15 @@ static ast_expr *parse_atom(parser *p) {
     ast_expr *e = NULL;
     if (t.kind != TK_IDENT && is_name(t.kind)) {
         advance(p);
+        if (check(p, TK_LPAREN)) return parse_call(p, t); /* given(...) */
         return new_expr(p, EX_NAME, sp_of(p, t));
     }
     switch (t.kind) {
     case TK_IDENT:
         advance(p);
+        if (check(p, TK_LPAREN)) return parse_call(p, t);
         return new_expr(p, EX_NAME, sp_of(p, t));
+    case KW_BANDS: return parse_bands(p);
     case TK_NUMBER: {
         advance(p);
         char buf[64];
@@ -297,6 +392,16 @@ static ast_expr *parse_atom(parser *p) {
                 if (e) {
                     e->num = num;
                     e->ival = (int64_t)(num * (double)per + 0.5);
+                }
+                return e;
+            }
+            /* a currency code: three capital letters */
+            if (ul == 3 && u[0] >= 'A' && u[0] <= 'Z' && u[1] >= 'A' && u[1] <= 'Z' && u[2] >= 'A' && u[2] <= 'Z') {
+                advance(p);
+                e = new_expr(p, EX_MONEY, sp_join(sp_of(p, t), sp_of(p, p->prev)));
+                if (e) {
+                    e->num = num;
+                    e->ival = (u[0] - 'A') * 676 + (u[1] - 'A') * 26 + (u[2] - 'A');
                 }
                 return e;
             }
@@ -815,8 +920,147 @@ static void parse_rule(parser *p, ast_decl *d) {
     d->cites = rulecites;
 }
 
-/* test := 'test' STRING 'given' IDENT '=' unary (',' IDENT '=' unary)*
- *         ['as' 'of' DATE] 'expect' IDENT ['by' IDENT] ['until' DATE] */
+/* let := 'let' IDENT [STRING] '=' expr */
+static void parse_let(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "the name of the derived value");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    d->title = optional_string(p);
+    if (!expect(p, TK_EQ, "'=' and an expression")) return;
+    d->e = parse_expr(p);
+}
+
+/* points  := 'points' IDENT STRING pclause*
+ * pclause := 'factor' IDENT STRING [max NUMBER] '=' expr [cites]
+ *          | 'group' IDENT STRING [max NUMBER] '=' IDENT (',' IDENT)*
+ *          | 'category' IDENT 'when' expr | 'pass' 'when' expr
+ *          | 'require' expr ['because' STRING] [cites] | cites */
+static void parse_points(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "the scheme's name");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    d->title = expect_string(p, "the scheme's title (a string)");
+    vec v = {.size = sizeof(ast_pclause)};
+    while (!p->panic) {
+        token t = p->tok;
+        ast_pclause c = {.sp = sp_of(p, t)};
+        if (accept(p, KW_FACTOR) || accept(p, KW_GROUP)) {
+            c.kind = t.kind == KW_FACTOR ? PC_FACTOR : PC_GROUP;
+            c.name = sp_of(p, p->tok);
+            if (!expect(p, TK_IDENT, c.kind == PC_FACTOR ? "the factor's id" : "the group's id")) break;
+            c.title = expect_string(p, "the title (a string)");
+            if (check(p, TK_IDENT) && p->tok.len == 3 && !memcmp(p->text + p->tok.off, "max", 3)) {
+                advance(p);
+                if (!(c.max = parse_unary(p))) break;
+            }
+            if (!expect(p, TK_EQ, "'=' and the points")) break;
+            if (c.kind == PC_FACTOR) {
+                if (!(c.e = parse_expr(p))) break;
+                if (accept(p, KW_CITE)) parse_cites(p, &c.cites);
+            } else {
+                vec m = {.size = sizeof(span)};
+                do {
+                    span *s = vec_push(&m);
+                    if (s) *s = sp_of(p, p->tok);
+                    if (!expect(p, TK_IDENT, "a factor or group id")) break;
+                } while (accept(p, TK_COMMA));
+                c.members = vec_finish(p, &m, &c.nmembers);
+            }
+        } else if (accept(p, KW_CATEGORY)) {
+            c.kind = PC_CATEGORY;
+            c.name = sp_of(p, p->tok);
+            if (!is_name(p->tok.kind)) {
+                error_here(p, "the category's name");
+                break;
+            }
+            advance(p);
+            if (!expect(p, KW_WHEN, "'when' and a condition")) break;
+            if (!(c.e = parse_expr(p))) break;
+        } else if (accept(p, KW_PASS)) {
+            c.kind = PC_PASS;
+            if (!expect(p, KW_WHEN, "'when' and a condition")) break;
+            if (!(c.e = parse_expr(p))) break;
+        } else if (accept(p, KW_REQUIRE)) {
+            c.kind = PC_REQUIRE;
+            if (!(c.e = parse_expr(p))) break;
+            if (accept(p, KW_BECAUSE)) c.because = expect_string(p, "the reason (a string)");
+            if (accept(p, KW_CITE)) parse_cites(p, &c.cites);
+        } else if (accept(p, KW_CITE)) {
+            parse_cites(p, &d->cites);
+            continue;
+        } else {
+            break;
+        }
+        c.sp = sp_join(c.sp, sp_of(p, p->prev));
+        ast_pclause *slot = vec_push(&v);
+        if (slot) *slot = c;
+    }
+    d->pclauses = vec_finish(p, &v, &d->npclauses);
+}
+
+/* givenlist := '[' [item (',' item)*] ']'
+ * item      := unary | '{' IDENT '=' unary (',' IDENT '=' unary)* '}' */
+static int parse_given_list(parser *p, ast_given *g) {
+    token open = p->tok;
+    advance(p);
+    g->is_list = 1;
+    vec items = {.size = sizeof(ast_expr *)}, recs = {.size = sizeof(ast_record)};
+    while (!check(p, TK_RBRACKET) && !p->panic) {
+        if (check(p, TK_LBRACE)) {
+            ast_record rec = {.sp = sp_of(p, p->tok)};
+            advance(p);
+            vec f = {.size = sizeof(span)}, v = {.size = sizeof(ast_expr *)};
+            do {
+                if (!is_name(p->tok.kind) && !lex_is_keyword(p->tok.kind)) {
+                    error_here(p, "a field name");
+                    break;
+                }
+                span *fs = vec_push(&f);
+                if (fs) *fs = sp_of(p, p->tok);
+                advance(p);
+                if (!expect(p, TK_EQ, "'=' and the field's value")) break;
+                ast_expr **vs = vec_push(&v);
+                ast_expr *e = parse_unary(p);
+                if (vs) *vs = e;
+                if (!e) break;
+            } while (accept(p, TK_COMMA));
+            expect(p, TK_RBRACE, "'}' closing the record");
+            uint32_t nv;
+            rec.fields = vec_finish(p, &f, &rec.n);
+            rec.vals = vec_finish(p, &v, &nv);
+            if (nv != rec.n) break;
+            ast_record *slot = vec_push(&recs);
+            if (slot) *slot = rec;
+        } else {
+            ast_expr *e = parse_unary(p);
+            if (!e) break;
+            ast_expr **slot = vec_push(&items);
+            if (slot) *slot = e;
+        }
+        if (!accept(p, TK_COMMA)) break;
+    }
+    uint32_t ni, nr;
+    g->items = vec_finish(p, &items, &ni);
+    g->records = vec_finish(p, &recs, &nr);
+    if (p->panic) return 0;
+    if (ni && nr) {
+        diag_error(p->d, sp_of(p, open), "a list holds values or records, not both");
+        p->panic = 1;
+        return 0;
+    }
+    g->nitems = ni + nr;
+    if (!check(p, TK_RBRACKET)) {
+        error_here(p, "',' or ']' in the list");
+        diag_note(p->d, sp_of(p, open), "the list opens here");
+        return 0;
+    }
+    advance(p);
+    return 1;
+}
+
+/* test := 'test' STRING ['given' IDENT '=' (unary | givenlist) (',' ...)*] ['as' 'of' DATE]
+ *         'expect' (IDENT ['by' IDENT] ['until' DATE]
+ *                  | 'total' unary ['category' IDENT | 'no' 'category'] ['passes' | 'fails']) */
 static void parse_test(parser *p, ast_decl *d) {
     d->name = expect_string(p, "the test's name (a string)");
     if (!d->name.len) return;
@@ -830,7 +1074,11 @@ static void parse_test(parser *p, ast_decl *d) {
             ast_given g = {.path = sp_of(p, p->tok)};
             advance(p);
             if (!expect(p, TK_EQ, "'=' and a value")) break;
-            if (!(g.val = parse_unary(p))) break;
+            if (check(p, TK_LBRACKET)) {
+                if (!parse_given_list(p, &g)) break;
+            } else if (!(g.val = parse_unary(p))) {
+                break;
+            }
             ast_given *slot = vec_push(&v);
             if (slot) *slot = g;
         } while (accept(p, TK_COMMA));
@@ -843,6 +1091,30 @@ static void parse_test(parser *p, ast_decl *d) {
         if (!expect(p, TK_DATE, "a date after 'as of'")) return;
     }
     if (!expect(p, KW_EXPECT, "'expect' and the outcome")) return;
+    d->expect_passes = -1;
+    if (check(p, TK_IDENT) && p->tok.len == 5 && !memcmp(p->text + p->tok.off, "total", 5)) {
+        /* a points test: expect total N [category NAME | no category] [passes | fails] */
+        d->expect = sp_of(p, p->tok);
+        advance(p);
+        if (!(d->expect_total = parse_unary(p))) return;
+        if (accept(p, KW_CATEGORY)) {
+            d->expect_category = sp_of(p, p->tok);
+            if (!is_name(p->tok.kind)) return error_here(p, "the category's name");
+            advance(p);
+        } else if (check(p, TK_IDENT) && p->tok.len == 2 && !memcmp(p->text + p->tok.off, "no", 2)) {
+            d->expect_category = sp_of(p, p->tok);
+            advance(p);
+            if (!expect(p, KW_CATEGORY, "'category' after 'no'")) return;
+        }
+        if (check(p, TK_IDENT) && p->tok.len == 6 && !memcmp(p->text + p->tok.off, "passes", 6)) {
+            d->expect_passes = 1;
+            advance(p);
+        } else if (check(p, TK_IDENT) && p->tok.len == 5 && !memcmp(p->text + p->tok.off, "fails", 5)) {
+            d->expect_passes = 0;
+            advance(p);
+        }
+        return;
+    }
     d->expect = sp_of(p, p->tok);
     if (!expect(p, TK_IDENT, "an outcome after 'expect' (e.g. visa_free)")) return;
     if (accept(p, KW_BY)) {
@@ -894,7 +1166,7 @@ ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text,
             continue;
         }
         if (!starts_decl(t.kind)) {
-            error_here(&p, "a declaration (source, port, type, input, set, value, entry, transit or test)");
+            error_here(&p, "a declaration (source, port, type, input, set, value, let, entry, transit, points or test)");
             continue;
         }
         advance(&p);
@@ -912,6 +1184,8 @@ ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text,
         case KW_VALUE: dc->kind = D_VALUE; parse_setvalue(&p, dc); break;
         case KW_ENTRY: dc->kind = D_ENTRY; parse_rule(&p, dc); break;
         case KW_TRANSIT: dc->kind = D_TRANSIT; parse_rule(&p, dc); break;
+        case KW_LET: dc->kind = D_LET; parse_let(&p, dc); break;
+        case KW_POINTS: dc->kind = D_POINTS; parse_points(&p, dc); break;
         default: dc->kind = D_TEST; parse_test(&p, dc); break;
         }
         /* a declaration ends where the next one starts */
