@@ -153,7 +153,7 @@ void cli_print_diag_count(const cli_command *cmd, const tf_diags *d);
 
 /* ---- the subcommands ------------------------------------------------------------------ */
 
-#define CLI_COMMAND_DECLS(X) X(check) X(lint) X(test) X(compile) X(diff) X(tour)
+#define CLI_COMMAND_DECLS(X) X(check) X(assess) X(lint) X(test) X(compile) X(diff) X(tour)
 
 #define CLI_DECLARE(name)                                               \
     int cmd_##name(const cli_command *self, int argc, char **argv);     \
@@ -162,6 +162,11 @@ CLI_COMMAND_DECLS(CLI_DECLARE)
 #undef CLI_DECLARE
 
 /* ---- the decision ------------------------------------------------------------------------ */
+
+/* Reads the case at path ("-": stdin) and parses it against r. Prints input errors
+ * ("PATH: field: ...") to stderr and returns the status; on TF_OK *out is the case,
+ * which the caller frees. */
+tf_rc cli_read_case(const tf_rules *r, const char *path, tf_case **out);
 
 /* Reads the case at path ("-": stdin), parses it against r and decides it as of as_of.
  * Prints input errors ("PATH: field: ...") to stderr and returns the status; on TF_OK the

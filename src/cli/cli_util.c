@@ -411,23 +411,29 @@ static void trace_line(void *user, const char *line)
     fprintf((FILE *)user, "%s\n", line);
 }
 
-tf_rc cli_decide_file(const tf_rules *r, const char *path, tf_date as_of, tf_decision *d,
-                      FILE *trace)
+tf_rc cli_read_case(const tf_rules *r, const char *path, tf_case **out)
 {
     char *text;
     size_t len;
+    *out = NULL;
     tf_rc rc = cli_read_input(path, &text, &len);
     if (rc != TF_OK)
         return rc;
-
-    tf_case *c = NULL;
     char err[512] = "";
-    rc = tf_case_parse_json(r, text, len, &c, err, sizeof err);
+    rc = tf_case_parse_json(r, text, len, out, err, sizeof err);
     free(text);
-    if (rc != TF_OK) {
+    if (rc != TF_OK)
         fprintf(stderr, "%s: %s\n", path, *err ? err : tf_strerror(rc));
+    return rc;
+}
+
+tf_rc cli_decide_file(const tf_rules *r, const char *path, tf_date as_of, tf_decision *d,
+                      FILE *trace)
+{
+    tf_case *c = NULL;
+    tf_rc rc = cli_read_case(r, path, &c);
+    if (rc != TF_OK)
         return rc;
-    }
 
     rc = trace ? tf_check_traced(r, c, as_of, d, trace_line, trace) : tf_check(r, c, as_of, d);
     if (rc != TF_OK) {

@@ -30,6 +30,19 @@ static const cli_command commands[] = {
      "  talentflow check --json --as-of 2024-11-29 case.json\n"
      "  echo '{\"nationality\": \"US\", \"trip\": {...}}' | talentflow check -\n",
      cmd_check_options},
+    {"assess", cmd_assess, "Score a case under a points scheme, with the gap to the next tier.",
+     "[OPTIONS] (--scheme ID | --all) CASE.json|-",
+     "Reads a case document and scores it under the points scheme ID (cn.work_permit,\n"
+     "ca.crs, jp.hsp, gb.skilled_worker, au.skilled_189, or any scheme of --rules), or\n"
+     "under every scheme with --all: the points of every factor with the clause and source\n"
+     "behind them, the total, the category or whether the pass mark is met, the smallest\n"
+     "single changes that reach the next tier, and the dated changes ahead. As of today\n"
+     "unless --as-of says otherwise.\n"
+     "\n"
+     "Examples:\n"
+     "  talentflow assess --scheme cn.work_permit examples/points-cn-engineer.json\n"
+     "  talentflow assess --all --json --as-of 2025-06-01 case.json\n",
+     cmd_assess_options},
     {"lint", cmd_lint, "Check rulebook files for errors.", "FILE...",
      "Compiles the given rulebook files together, with the bundled case schema\n"
      "(rulebooks/case.rules) unless one of them is named case.rules. Prints every\n"

@@ -297,6 +297,7 @@ typedef struct {
     const char *name;     /* "trip.entry_date" */
     type_t type;
     int required;
+    int setting;          /* chooses how to evaluate (a table version): never a gap-search change */
     int has_default;
     rv deflt;
     /* TY_LIST: the element (a scalar type, or a record) */

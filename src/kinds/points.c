@@ -243,7 +243,7 @@ static void collect(const tf_rules *r, const ir_rulebook *rb, const ev_ctx *x, u
         return;
     case OP_INPUT: {
         type_t t = r->inputs[nd->a].type;
-        if (TYPE_BASE(t) == TY_BOOL || TYPE_BASE(t) == TY_ENUM) {
+        if (!r->inputs[nd->a].setting && (TYPE_BASE(t) == TY_BOOL || TYPE_BASE(t) == TY_ENUM)) {
             subject *s = subject_of(ss, OVR_INPUT, nd->a, t, r->inputs[nd->a].name);
             if (s) s->enum_members = 1;
         }
@@ -253,7 +253,7 @@ static void collect(const tf_rules *r, const ir_rulebook *rb, const ev_ctx *x, u
         const ir_node *sj = &rb->nodes[nd->a];
         if (sj->op == OP_I2D) sj = &rb->nodes[sj->a];
         subject *s = NULL;
-        if (sj->op == OP_INPUT && TYPE_BASE(sj->type) != TY_DATE)
+        if (sj->op == OP_INPUT && TYPE_BASE(sj->type) != TY_DATE && !r->inputs[sj->a].setting)
             s = subject_of(ss, OVR_INPUT, sj->a, sj->type, r->inputs[sj->a].name);
         else if (sj->op == OP_LET && !rb->lets[sj->a].on_date)
             s = subject_of(ss, OVR_LET, sj->a, rb->lets[sj->a].type, rb->lets[sj->a].name);

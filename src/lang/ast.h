@@ -162,6 +162,7 @@ typedef struct {
     /* D_TYPE, D_INPUT */
     ast_type *ty;
     int required;
+    int setting;    /* an input that chooses how to evaluate, not a fact of the person */
     ast_expr *deflt;
     /* D_SET, D_VALUE */
     ast_item *items;

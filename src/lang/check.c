@@ -318,6 +318,7 @@ static void check_globals(sema *s) {
             in->name = sema_str(s, d->name);
             in->type = resolve_type(s, d->ty, in->name, in);
             in->required = d->required;
+            in->setting = d->setting;
             s->input_decls[r->ninputs++] = d;
         }
     }

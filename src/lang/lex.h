@@ -100,7 +100,8 @@
     X(KW_GROUP, "group", "'group'")                     \
     X(KW_CATEGORY, "category", "'category'")            \
     X(KW_WHEN, "when", "'when'")                        \
-    X(KW_PASS, "pass", "'pass'")
+    X(KW_PASS, "pass", "'pass'")                        \
+    X(KW_SETTING, "setting", "'setting'")
 
 typedef enum {
 #define TK_ENUM(k, s, n) k,

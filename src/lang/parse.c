@@ -792,7 +792,7 @@ static void parse_typedecl(parser *p, ast_decl *d) {
     d->ty = parse_type(p);
 }
 
-/* input := 'input' IDENT ':' type ('required' | 'default' primary)* */
+/* input := 'input' IDENT ':' type ('required' | 'setting' | 'default' primary)* */
 static void parse_input(parser *p, ast_decl *d) {
     if (!check(p, TK_IDENT)) return error_here(p, "an input name (its path, e.g. trip.to)");
     d->name = sp_of(p, p->tok);
@@ -802,6 +802,8 @@ static void parse_input(parser *p, ast_decl *d) {
     for (;;) {
         if (accept(p, KW_REQUIRED))
             d->required = 1;
+        else if (accept(p, KW_SETTING))
+            d->setting = 1;
         else if (accept(p, KW_DEFAULT))
             d->deflt = parse_unary(p);
         else
