@@ -28,14 +28,14 @@
 
 /* The exit codes of the CLI, documented in docs/cli.md and printed by `talentflow --help`.
  * Append-only, like tf_rc: scripts test these numbers. */
-#define CLI_EXIT_LIST(X)                                                                   \
-    X(CLI_EXIT_OK, 0, "ok (check: a decision was made, whatever its outcome)")             \
-    X(CLI_EXIT_TEST, 1, "a rulebook test failed (test)")                                   \
-    X(CLI_EXIT_USAGE, 2, "usage error: a bad command, option or argument")                 \
-    X(CLI_EXIT_RULES, 3, "the rulebooks have errors (lint, compile, any load)")           \
-    X(CLI_EXIT_CASE, 4, "invalid case: bad JSON, an unknown field, a bad value")          \
-    X(CLI_EXIT_NOTFOUND, 5, "no rulebook for the trip's destination")                      \
-    X(CLI_EXIT_IO, 6, "an input cannot be read (missing, unreadable, over a size limit)") \
+#define CLI_EXIT_LIST(X)                                                                    \
+    X(CLI_EXIT_OK, 0, "ok (check: a decision was made, whatever its outcome)")              \
+    X(CLI_EXIT_TEST, 1, "a rulebook test failed (test)")                                    \
+    X(CLI_EXIT_USAGE, 2, "usage error: a bad command, option or argument")                  \
+    X(CLI_EXIT_RULES, 3, "the rulebooks have errors (lint, compile, any load)")            \
+    X(CLI_EXIT_CASE, 4, "invalid case: bad JSON, an unknown field, a bad value")           \
+    X(CLI_EXIT_NOTFOUND, 5, "no rulebook for the destination (check), no such scheme")     \
+    X(CLI_EXIT_IO, 6, "an input cannot be read (missing, unreadable, over a size limit)")  \
     X(CLI_EXIT_INTERNAL, 70, "internal error: out of memory, output cannot be written")
 
 enum {
