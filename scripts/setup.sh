@@ -13,6 +13,7 @@ packages=(
     gcc
     pkg-config
     libjansson-dev   # JSON
+    libcsv-dev       # CSV (the world pack's importer)
     libcmocka-dev    # unit tests
     clang            # fuzzing (make fuzz)
     libclang-rt-14-dev

@@ -4,7 +4,8 @@
  * Compares the rules in force on --from with those in force on --to, for every rulebook
  * of the rule set (bundled, or --rules DIR): rules started or ended, set members added or
  * removed, values changed. The comparison itself is the library's (tf_rules_diff); this
- * command checks the dates and picks the format, and ends the JSON with a newline as
+ * command checks the dates and picks the format. With --pairs it compares decisions pair
+ * by pair instead (tf_rules_diff_pairs), over the rulebooks whose id starts with --pack, and ends the JSON with a newline as
  * every other output of the CLI ends.
  */
 #ifndef _POSIX_C_SOURCE
@@ -14,13 +15,15 @@
 
 #include "cli/cli.h"
 
-enum { OPT_FROM, OPT_TO, OPT_RULES, OPT_JSON };
+enum { OPT_FROM, OPT_TO, OPT_RULES, OPT_JSON, OPT_PAIRS, OPT_PACK };
 
 const cli_option cmd_diff_options[] = {
     [OPT_FROM] = {"from", 0, "DATE", "the earlier date (required)"},
     [OPT_TO] = {"to", 0, "DATE", "the later date (required)"},
     [OPT_RULES] = {"rules", 0, "DIR", "use the rulebooks under DIR, not the bundled ones"},
     [OPT_JSON] = {"json", 0, NULL, "print the changes as JSON"},
+    [OPT_PAIRS] = {"pairs", 0, NULL, "compare decisions pair by pair (nationality, destination)"},
+    [OPT_PACK] = {"pack", 0, "PREFIX", "with --pairs: only rulebooks whose id starts with PREFIX"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -48,7 +51,8 @@ int cmd_diff(const cli_command *self, int argc, char **argv)
 {
     const char *from_text = NULL, *to_text = NULL, *rules_dir = NULL;
     tf_date from = 0, to = 0;
-    bool json = false;
+    bool json = false, pairs = false;
+    const char *pack = NULL;
 
     cli_parser p;
     cli_parser_init(&p, self, argc, argv);
@@ -72,6 +76,12 @@ int cmd_diff(const cli_command *self, int argc, char **argv)
         case OPT_JSON:
             json = true;
             break;
+        case OPT_PAIRS:
+            pairs = true;
+            break;
+        case OPT_PACK:
+            pack = p.arg;
+            break;
         }
     }
     int first = cli_operands_start(&p);
@@ -82,10 +92,17 @@ int cmd_diff(const cli_command *self, int argc, char **argv)
         return cli_usage_error(self, "--%s DATE is required", from_text ? "to" : "from");
     if (from >= to)
         return cli_usage_error(self, "--from %s is not before --to %s", from_text, to_text);
+    if (pack && !pairs)
+        return cli_usage_error(self, "--pack goes with --pairs");
 
     tf_rules *rules = NULL;
     tf_rc rc = cli_load_rules(self, rules_dir, false, &rules);
-    if (rc == TF_OK && json)
+    if (rc == TF_OK && pairs) {
+        if (tf_rules_diff_pairs(rules, from, to, pack, json, stdout) < 0) {
+            cli_error(self, "out of memory");
+            rc = TF_ENOMEM;
+        }
+    } else if (rc == TF_OK && json)
         print_json_diff(rules, from, to);
     else if (rc == TF_OK)
         tf_rules_diff(rules, from, to, false, stdout);

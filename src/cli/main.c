@@ -76,10 +76,13 @@ static const cli_command commands[] = {
      "--from DATE --to DATE [OPTIONS]",
      "Lists, for every rulebook, what differs between the rules in force on --from and\n"
      "those in force on --to: rules started or ended, set members added or removed,\n"
-     "values changed. --from must be before --to.\n"
+     "values changed. --from must be before --to. With --pairs, compares decisions\n"
+     "instead: a one-day tourist visit for every (nationality, destination) pair, as of\n"
+     "each date; prints the count by transition and every pair whose decision changed.\n"
      "\n"
-     "Example:\n"
-     "  talentflow diff --from 2024-12-16 --to 2024-12-17\n",
+     "Examples:\n"
+     "  talentflow diff --from 2024-12-16 --to 2024-12-17\n"
+     "  talentflow diff --pairs --pack world. --from 2024-01-05 --to 2025-01-12\n",
      cmd_diff_options},
     {"tour", cmd_tour, "Decide every example case, with reasons.", "[OPTIONS] [DIR]",
      "Runs `check` on every *.json case file in DIR, in name order, printing for each its\n"
@@ -90,6 +93,20 @@ static const cli_command commands[] = {
      "Example:\n"
      "  talentflow tour examples\n",
      cmd_tour_options},
+    {"import", cmd_import, "Write rulebooks from open data (the world pack).",
+     "passport-index FILE --date DATE [FILE --date DATE]... [-o DIR]",
+     "Reads snapshots of the passport-index visa-requirement data set (its tidy ISO2 CSV:\n"
+     "Passport,Destination,Requirement; the Nth --date is the date of the Nth FILE) and\n"
+     "writes one fallback rulebook per destination, DIR/xx.rules. Each snapshot is in\n"
+     "force from its date until the day before the next one's. An unknown value or code\n"
+     "is an error naming the file and line (exit 4). See docs/world.md.\n"
+     "\n"
+     "Example:\n"
+     "  talentflow import passport-index \\\n"
+     "      data/passport-index/2024-01-05/passport-index-tidy-iso2.csv --date 2024-01-05 \\\n"
+     "      data/passport-index/2025-01-12/passport-index-tidy-iso2.csv --date 2025-01-12 \\\n"
+     "      -o rulebooks/world\n",
+     cmd_import_options},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

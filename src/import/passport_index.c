@@ -191,6 +191,16 @@ static void on_row(int term, void *user) {
     r->s->v[p][dst] = (int16_t)v;
 }
 
+/* libcsv's error, in the terms of a CSV file rather than of the parser. */
+static const char *csv_message(const struct csv_parser *cp) {
+    switch (csv_error((struct csv_parser *)cp)) {
+    case CSV_EPARSE: return "malformed CSV: a quoted field is not closed, or a quote is misplaced";
+    case CSV_ENOMEM: return "out of memory";
+    case CSV_ETOOBIG: return "malformed CSV: a field is too large";
+    default: return "malformed CSV";
+    }
+}
+
 tf_rc pi_read(pi_data *d, const char *name, const char *text, size_t len, tf_date date, char *err,
               size_t errlen) {
     if (errlen) err[0] = 0;
@@ -219,16 +229,19 @@ tf_rc pi_read(pi_data *d, const char *name, const char *text, size_t len, tf_dat
     /* a UTF-8 byte-order mark is not part of the header */
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) text += 3, len -= 3;
     size_t pos = 0;
+    long last = 1; /* the last line fed: where an unclosed quote at the end is reported */
     while (pos < len && !r.rc) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (text + pos)) + 1 : len - pos;
-        if (csv_parse(&cp, text + pos, n, on_field, on_row, &r) != n)
-            rfail(&r, "malformed CSV: %s", csv_strerror(csv_error(&cp)));
+        last = r.line;
+        if (csv_parse(&cp, text + pos, n, on_field, on_row, &r) != n) rfail(&r, "%s", csv_message(&cp));
         pos += n;
         if (nl && !r.rc) r.line++;
     }
-    if (!r.rc && csv_fini(&cp, on_field, on_row, &r) != 0)
-        rfail(&r, "malformed CSV: %s", csv_strerror(csv_error(&cp)));
+    if (!r.rc) {
+        r.line = last;
+        if (csv_fini(&cp, on_field, on_row, &r) != 0) rfail(&r, "%s", csv_message(&cp));
+    }
     if (!r.rc && r.row == 0) {
         r.rc = TF_ECASE;
         snprintf(err, errlen, "%s: empty (expected the header \"Passport,Destination,Requirement\")", name);
