@@ -97,8 +97,8 @@ tf_rc tf_rules_load_bundled(tf_rules **out, tf_diags **diags);
 
 void tf_rules_free(tf_rules *r);
 
-/* A short description of the rule set: the ids of its rulebooks, comma-separated, with
- * a content hash ("cn.entry@3f2a9c1e"). Owned by r. */
+/* The version of the rule set: a hash of the texts it was compiled from, as 8 hex
+ * digits ("3f2a9c1e"); every decision reports it. Owned by r. */
 const char *tf_rules_version(const tf_rules *r);
 
 /* Writes the compiled IR of every rulebook in a readable form. */
@@ -204,6 +204,34 @@ const char *tf_assessment_error(const tf_assessment *a);
 /* PROFILE.md's points object, malloc'd; the caller frees it. */
 char *tf_assessment_json(const tf_assessment *a);
 void tf_assessment_print(const tf_assessment *a, FILE *out);
+
+/* ---- residence pathways --------------------------------------------------------------- */
+
+typedef struct tf_pathway_result tf_pathway_result;
+
+tf_pathway_result *tf_pathway_new(void);
+void tf_pathway_free(tf_pathway_result *p);
+
+/* The ids of the pathways in r ("ca.citizenship", ...); as tf_rules_schemes. */
+size_t tf_rules_routes(const tf_rules *r, const char **ids, size_t max);
+
+/* Evaluates the case's residence history under the route `route` as of `as_of`
+ * (TF_DATE_DEFAULT: today): whether every requirement holds, the days counted and
+ * required, and the earliest date on or after as_of on which the person qualifies if no
+ * further absence occurs, with the binding requirement. TF_ENOTFOUND: no such route;
+ * TF_ECASE: the history is inconsistent (tf_pathway_error names the field). */
+tf_rc tf_pathway(const tf_rules *r, const tf_case *c, const char *route, tf_date as_of, tf_pathway_result *p);
+
+/* 1 eligible, 0 not, -1 after a failed evaluation. */
+int tf_pathway_eligible(const tf_pathway_result *p);
+/* The earliest date, or TF_DATE_DEFAULT when it is not within 30 years. */
+tf_date tf_pathway_earliest(const tf_pathway_result *p);
+/* The days counted by the first presence requirement (NAN when there is none). */
+double tf_pathway_counted(const tf_pathway_result *p);
+const char *tf_pathway_error(const tf_pathway_result *p);
+/* PROFILE.md's pathway object, malloc'd; the caller frees it. */
+char *tf_pathway_json(const tf_pathway_result *p);
+void tf_pathway_print(const tf_pathway_result *p, FILE *out);
 
 #ifdef __cplusplus
 }

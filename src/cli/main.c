@@ -43,6 +43,19 @@ static const cli_command commands[] = {
      "  talentflow assess --scheme cn.work_permit examples/points-cn-engineer.json\n"
      "  talentflow assess --all --json --as-of 2025-06-01 case.json\n",
      cmd_assess_options},
+    {"pathway", cmd_pathway, "Check a residence history against a route to residence or citizenship.",
+     "[OPTIONS] --route ID CASE.json|-",
+     "Reads a case document with a residence history (statuses and absences) and\n"
+     "evaluates it under the route ID (ca.citizenship, ca.pr_residency, gb.ilr,\n"
+     "gb.naturalisation, us.naturalization, cn.permanent_residence, or any route of\n"
+     "--rules): whether each requirement holds, the days counted and required, and the\n"
+     "earliest date on or after the evaluation date on which the person qualifies if no\n"
+     "further absence occurs, with the requirement that binds it. As of today unless\n"
+     "--as-of says otherwise.\n"
+     "\n"
+     "Example:\n"
+     "  talentflow pathway --route ca.citizenship --as-of 2020-08-31 case.json\n",
+     cmd_pathway_options},
     {"lint", cmd_lint, "Check rulebook files for errors.", "FILE...",
      "Compiles the given rulebook files together, with the bundled case schema\n"
      "(rulebooks/case.rules) unless one of them is named case.rules. Prints every\n"

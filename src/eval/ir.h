@@ -221,6 +221,41 @@ typedef struct {
 } ir_require;
 
 typedef struct {
+    const char **statuses;
+    uint32_t n;
+    double weight, cap; /* cap in days, 0: none */
+} ir_weight;
+
+typedef struct {
+    pathway_kind kind;
+    double n;            /* the limit in days */
+    int len;             /* the window: len units */
+    char unit;           /* 'y', 'm', 'd' */
+    ir_weight *weights;  /* WC_PRESENT; none: every status counts 1 */
+    uint32_t nweights;
+    const char **statuses; /* WC_HELD */
+    uint32_t nstatuses;
+    double early;
+    int prospective;
+    uint32_t node;       /* WC_EXPR */
+    const char *label;
+    uint16_t *cites;
+    uint32_t ncites;
+    span sp;
+} ir_wclause;
+
+typedef struct {
+    const char *name, *id, *title;
+    int departure_present, return_present;
+    int period_inclusive;  /* windows end with the date itself, not the day before */
+    ir_wclause *clauses;
+    uint32_t nclauses;
+    uint16_t *cites;
+    uint32_t ncites;
+    span sp;
+} ir_pathway;
+
+typedef struct {
     const char *name, *id, *title;
     ir_item *items;
     uint32_t nitems;
@@ -248,6 +283,12 @@ typedef struct {
     const char *category; /* NULL: not stated */
     int no_category;
     int passes;          /* -1 not stated */
+    int is_pathway;      /* expect eligible | ineligible [earliest D | none] [counted N] */
+    int eligible;
+    int has_earliest, earliest_none;
+    int32_t earliest;
+    int has_counted;
+    double counted;
     span sp;
 } ir_test;
 
@@ -282,6 +323,7 @@ typedef struct {
     ir_band *bands;
     uint32_t nbands;
     ir_points *points;    /* NULL when the rulebook has no scheme */
+    ir_pathway *pathway;  /* NULL when the rulebook has no route */
     ir_epoch *epochs;
     int32_t *epoch_start; /* [nepochs], ascending; epoch_start[0] == DATE_MIN */
     uint32_t nepochs;
@@ -333,7 +375,8 @@ struct tf_rules {
     int16_t dest_fallback[256]; /* a fallback rulebook it takes precedence over, or -1 */
     /* inputs the entry kind reads, or -1 when the schema lacks them */
     int in_nationality, in_document, in_to, in_purpose, in_entry_date, in_days, in_exit_date,
-        in_exit_time, in_entry_port, in_exit_port, in_from, in_onward, in_birth_date, in_age;
+        in_exit_time, in_entry_port, in_exit_port, in_from, in_onward, in_birth_date, in_age,
+        in_statuses, in_absences;
     char version[128];
 };
 

@@ -57,6 +57,39 @@ done:
     return ok;
 }
 
+/* Runs a pathway test: eligibility, and the earliest date and days counted where stated. */
+static int run_pathway(const tf_rules *r, const ir_rulebook *rb, const ir_test *t, const tf_case *c, int verbose,
+                       FILE *out) {
+    char where[300], b1[11], b2[11];
+    ir_where(r, t->sp, where, sizeof where);
+    tf_pathway_result *p = tf_pathway_new();
+    if (!p) return 0;
+    int ok = 0;
+    if (tf_pathway(r, c, rb->id, t->as_of, p) != TF_OK) {
+        fprintf(out, "%s: FAIL test \"%s\": %s\n", where, t->name, tf_pathway_error(p));
+        goto done;
+    }
+    int eligible = tf_pathway_eligible(p);
+    tf_date earliest = tf_pathway_earliest(p);
+    double counted = tf_pathway_counted(p);
+    ok = eligible == t->eligible &&
+         (!t->has_earliest || (t->earliest_none ? earliest == TF_DATE_DEFAULT : earliest == t->earliest)) &&
+         (!t->has_counted || counted == t->counted);
+    if (!ok) {
+        fprintf(out, "%s: FAIL test \"%s\"\n    expected %s", where, t->name, t->eligible ? "eligible" : "ineligible");
+        if (t->has_earliest) fprintf(out, " earliest %s", t->earliest_none ? "none" : date_format(t->earliest, b1));
+        if (t->has_counted) fprintf(out, " counted %g", t->counted);
+        fprintf(out, "\n    got      %s earliest %s counted %g\n", eligible ? "eligible" : "ineligible",
+                earliest == TF_DATE_DEFAULT ? "none" : date_format(earliest, b2), counted);
+        if (verbose) tf_pathway_print(p, out);
+    } else if (verbose) {
+        fprintf(out, "%s: ok test \"%s\"\n", where, t->name);
+    }
+done:
+    tf_pathway_free(p);
+    return ok;
+}
+
 /* Runs one test; returns 1 when it passed. Writes the failure to out. */
 static int run_one(const tf_rules *r, const ir_rulebook *rb, const ir_test *t, tf_decision *d, int verbose, FILE *out) {
     char where[300], b1[11], b2[11];
@@ -71,8 +104,8 @@ static int run_one(const tf_rules *r, const ir_rulebook *rb, const ir_test *t, t
         else case_set(c, g->input, g->val, g->text);
     }
     case_apply_defaults(c);
-    if (t->is_points) {
-        int ok = run_points(r, rb, t, c, verbose, out);
+    if (t->is_points || t->is_pathway) {
+        int ok = t->is_points ? run_points(r, rb, t, c, verbose, out) : run_pathway(r, rb, t, c, verbose, out);
         tf_case_free(c);
         return ok;
     }

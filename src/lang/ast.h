@@ -131,7 +131,33 @@ typedef struct {
     uint32_t input;      /* set by the checker */
 } ast_given;
 
-typedef enum { D_SOURCE, D_PORT, D_TYPE, D_INPUT, D_SET, D_VALUE, D_ENTRY, D_TRANSIT, D_TEST, D_LET, D_POINTS } decl_kind;
+typedef enum { D_SOURCE, D_PORT, D_TYPE, D_INPUT, D_SET, D_VALUE, D_ENTRY, D_TRANSIT, D_TEST, D_LET, D_POINTS, D_PATHWAY } decl_kind;
+
+/* A `counting` line of a presence requirement: statuses, their weight, a cap. */
+typedef struct {
+    span *statuses;
+    uint32_t n;
+    double weight;
+    double cap;          /* in days; 0: none */
+} ast_weight;
+
+/* A requirement of a pathway (see pathway_kind in types.h). */
+typedef struct {
+    int kind;
+    span sp;
+    double n;            /* the limit in days (or, for each-year, the days per year) */
+    int len;             /* the window: len units */
+    char unit;           /* 'y', 'm' or 'd' */
+    ast_weight *weights;
+    uint32_t nweights;
+    span *statuses;      /* held S, ... */
+    uint32_t nstatuses;
+    double early;        /* days */
+    int prospective;
+    ast_expr *e;         /* require EXPR */
+    span label;
+    ast_cites cites;
+} ast_wclause;
 
 typedef enum { PC_FACTOR, PC_GROUP, PC_CATEGORY, PC_PASS, PC_REQUIRE } pc_kind;
 
@@ -176,6 +202,11 @@ typedef struct {
     /* D_POINTS */
     ast_pclause *pclauses;
     uint32_t npclauses;
+    /* D_PATHWAY */
+    ast_wclause *wclauses;
+    uint32_t nwclauses;
+    int departure_present, return_present;
+    int period_inclusive;  /* `periods end with the date` (else: the day before) */
     /* D_TEST */
     ast_given *givens;
     uint32_t ngivens;
@@ -183,6 +214,9 @@ typedef struct {
     ast_expr *expect_total;        /* points tests: `expect total N` */
     span expect_category;          /* `category NAME`, or `no category` (the word `no`) */
     int expect_passes;             /* -1 not stated, 0 `fails`, 1 `passes` */
+    int expect_eligible;           /* pathway tests: -1 not stated, 0 `ineligible`, 1 `eligible` */
+    span expect_earliest;          /* `earliest DATE`, or `earliest none` */
+    ast_expr *expect_counted;      /* `counted N` */
 } ast_decl;
 
 typedef struct {

@@ -1145,6 +1145,21 @@ static void check_test(ectx *x, ast_decl *d) {
             }
         }
     }
+    /* a pathway test */
+    if (d->expect_eligible >= 0) {
+        int has = 0;
+        for (uint32_t i = 0; i < x->bk->ast->ndecls; i++) has |= x->bk->ast->decls[i].kind == D_PATHWAY;
+        if (!has) diag_error(s->d, d->expect, "'expect eligible' tests a pathway, and this rulebook has none");
+        if (!d->as_of.len) diag_error(s->d, d->expect, "a pathway test must say 'as of DATE'");
+        else check_date(s, d->as_of);
+        if (d->expect_earliest.len && !sema_is(s, d->expect_earliest, "none")) check_date(s, d->expect_earliest);
+        if (d->expect_counted) {
+            type_t t = check_expr(x, d->expect_counted, TY_ERR);
+            if (t != TY_ERR && !is_numeric(TYPE_BASE(t)))
+                diag_error(s->d, d->expect_counted->sp, "counted days are a number, not %s", a_type(s, t));
+        }
+        return;
+    }
     /* a points test */
     if (d->expect_total) {
         ast_decl *pts = NULL;
@@ -1163,7 +1178,8 @@ static void check_test(ectx *x, ast_decl *d) {
                 found |= pts->pclauses[i].kind == PC_CATEGORY && span_eq(s, pts->pclauses[i].name, d->expect_category);
             if (!found) diag_error(s->d, d->expect_category, "the scheme has no category %.*s", SP(s, d->expect_category));
         }
-        if (d->as_of.len) check_date(s, d->as_of);
+        if (!d->as_of.len) diag_error(s->d, d->expect, "a points test must say 'as of DATE' (ages change with it)");
+        else check_date(s, d->as_of);
         return;
     }
     if (d->as_of.len) check_date(s, d->as_of);
@@ -1172,6 +1188,38 @@ static void check_test(ectx *x, ast_decl *d) {
         diag_error(s->d, d->expect, "unknown outcome %.*s (outcomes: %s)", SP(s, d->expect), outcome_list());
     if (d->by.len && find_local(x, d->by, D_ENTRY) < 0 && find_local(x, d->by, D_TRANSIT) < 0)
         diag_error(s->d, d->by, "unknown rule %.*s", SP(s, d->by));
+}
+
+/* A pathway: its requirements' conditions, windows, labels and sources. */
+static void check_pathway(ectx *x, ast_decl *d) {
+    sema *s = x->s;
+    ast_rulebook *rb = x->bk->ast;
+    for (uint32_t i = 0; i < rb->ndecls; i++)
+        if ((rb->decls[i].kind == D_PATHWAY || rb->decls[i].kind == D_POINTS) && &rb->decls[i] != d) {
+            if (&rb->decls[i] < d) {
+                diag_error(s->d, d->sp, "a rulebook holds one 'points' or 'pathway' declaration");
+                diag_note(s->d, rb->decls[i].sp, "the first is here");
+            }
+            break;
+        }
+    check_cites(x, &d->cites);
+    int any_cite = d->cites.n > 0;
+    for (uint32_t i = 0; i < d->nwclauses; i++) {
+        ast_wclause *c = &d->wclauses[i];
+        check_cites(x, &c->cites);
+        any_cite |= c->cites.n > 0;
+        if (c->kind == WC_EXPR) {
+            type_t t = check_expr(x, c->e, TY_ERR);
+            if (t != TY_ERR && TYPE_BASE(t) != TY_BOOL)
+                diag_error(s->d, c->e->sp, "a requirement must be a bool, not %s", a_type(s, t));
+            continue;
+        }
+        if (c->kind != WC_HELD && c->len <= 0) diag_error(s->d, c->sp, "a window must be at least one day long");
+        for (uint32_t w = 0; w < c->nweights; w++)
+            if (c->weights[w].weight < 0 || c->weights[w].weight > 1)
+                diag_error(s->d, c->sp, "a day counts between 0 and 1, not %g", c->weights[w].weight);
+    }
+    if (!any_cite) diag_error(s->d, d->name, "route %.*s cites no source: add 'cite' and a source id", SP(s, d->name));
 }
 
 /* A points declaration: factors and groups, categories, the pass mark, requirements. */
@@ -1314,6 +1362,7 @@ static void check_book(sema *s, uint32_t b) {
         case D_VALUE:
         case D_LET: check_decl_type(&x, i); break;
         case D_POINTS: check_points(&x, d); break;
+        case D_PATHWAY: check_pathway(&x, d); break;
         case D_ENTRY:
         case D_TRANSIT: check_rule(&x, d); break;
         case D_TEST: check_test(&x, d); break;

@@ -523,6 +523,56 @@ static void compile_points(cc *c, ast_decl *d) {
     }
 }
 
+static void compile_pathway(cc *c, ast_decl *d) {
+    sema *s = c->s;
+    ir_pathway *pw = arena_alloc(c->m, sizeof *pw);
+    if (!pw) return;
+    c->ib->pathway = pw;
+    pw->name = sema_str(s, d->name);
+    size_t n = strlen(c->ib->id) + strlen(pw->name) + 2;
+    char *id = arena_alloc(c->m, n);
+    if (id) snprintf(id, n, "%s.%s", c->ib->id, pw->name);
+    pw->id = id;
+    pw->title = sema_string_lit(s, d->title);
+    pw->sp = d->name;
+    pw->departure_present = d->departure_present;
+    pw->return_present = d->return_present;
+    pw->period_inclusive = d->period_inclusive;
+    pw->cites = cites_of(c, &d->cites, &pw->ncites);
+    pw->clauses = arena_array(c->m, d->nwclauses ? d->nwclauses : 1, sizeof(ir_wclause));
+    if (!pw->clauses) return;
+    for (uint32_t i = 0; i < d->nwclauses; i++) {
+        ast_wclause *a = &d->wclauses[i];
+        ir_wclause *w = &pw->clauses[pw->nclauses++];
+        w->kind = (pathway_kind)a->kind;
+        w->n = a->n;
+        w->len = a->len;
+        w->unit = a->unit;
+        w->early = a->early;
+        w->prospective = a->prospective;
+        w->sp = a->sp;
+        w->node = a->e ? emit(c, a->e) : NODE_NONE;
+        w->label = a->label.len ? sema_string_lit(s, a->label) : a->e ? sema_str(s, a->e->sp) : sema_str(s, a->sp);
+        w->cites = cites_of(c, &a->cites, &w->ncites);
+        if (!w->ncites) {
+            w->cites = pw->cites;
+            w->ncites = pw->ncites;
+        }
+        w->weights = arena_array(c->m, a->nweights ? a->nweights : 1, sizeof(ir_weight));
+        w->statuses = arena_array(c->m, a->nstatuses ? a->nstatuses : 1, sizeof(char *));
+        if (!w->weights || !w->statuses) return;
+        for (uint32_t k = 0; k < a->nweights; k++) {
+            ir_weight *wt = &w->weights[w->nweights++];
+            wt->weight = a->weights[k].weight;
+            wt->cap = a->weights[k].cap;
+            wt->statuses = arena_array(c->m, a->weights[k].n ? a->weights[k].n : 1, sizeof(char *));
+            if (!wt->statuses) return;
+            for (uint32_t j = 0; j < a->weights[k].n; j++) wt->statuses[wt->n++] = sema_str(s, a->weights[k].statuses[j]);
+        }
+        for (uint32_t k = 0; k < a->nstatuses; k++) w->statuses[w->nstatuses++] = sema_str(s, a->statuses[k]);
+    }
+}
+
 /* ---- tests ---------------------------------------------------------------------- */
 
 /* The value of a constant given (checked by the checker) as a case would hold it. */
@@ -552,7 +602,7 @@ static void compile_test(cc *c, ast_decl *d, ir_test *t) {
     if (d->as_of.len) date_parse(s->texts[d->as_of.file] + d->as_of.off, d->as_of.len, &t->as_of);
     if (d->until.len) date_parse(s->texts[d->until.file] + d->until.off, d->until.len, &t->until);
     t->passes = -1;
-    if (!d->expect_total) t->expect = (outcome)outcome_find(s->texts[d->expect.file] + d->expect.off, d->expect.len);
+    if (!d->expect_total && d->expect_eligible < 0) t->expect = (outcome)outcome_find(s->texts[d->expect.file] + d->expect.off, d->expect.len);
     if (d->by.len) {
         ast_rulebook *rb = c->bk->ast;
         for (uint32_t i = 0; i < rb->ndecls; i++)
@@ -589,6 +639,19 @@ static void compile_test(cc *c, ast_decl *d, ir_test *t) {
                 for (uint32_t f = 0; f < def->nfields; f++)
                     if (sema_is(s, rc->fields[j], def->fields[f]))
                         given_rv(c, rc->vals[j], def->ftypes[f], &o->items[k * o->nfields + f], &text);
+        }
+    }
+    if (d->expect_eligible >= 0) {
+        t->is_pathway = 1;
+        t->eligible = d->expect_eligible;
+        if (d->expect_earliest.len) {
+            t->has_earliest = 1;
+            if (sema_is(s, d->expect_earliest, "none")) t->earliest_none = 1;
+            else date_parse(s->texts[d->expect_earliest.file] + d->expect_earliest.off, d->expect_earliest.len, &t->earliest);
+        }
+        if (d->expect_counted) {
+            t->has_counted = 1;
+            t->counted = d->expect_counted->num;
         }
     }
     if (d->expect_total) {
@@ -773,8 +836,10 @@ static void compile_book(sema *s, uint32_t bi) {
     for (uint32_t i = 0; i < rb->ndecls; i++)
         if (rb->decls[i].kind == D_ENTRY || rb->decls[i].kind == D_TRANSIT)
             compile_rule(&c, &rb->decls[i], &ib->rules[ib->nrules++]);
-    for (uint32_t i = 0; i < rb->ndecls; i++)
+    for (uint32_t i = 0; i < rb->ndecls; i++) {
         if (rb->decls[i].kind == D_POINTS) compile_points(&c, &rb->decls[i]);
+        if (rb->decls[i].kind == D_PATHWAY) compile_pathway(&c, &rb->decls[i]);
+    }
     for (uint32_t i = 0; i < rb->ndecls; i++)
         if (rb->decls[i].kind == D_TEST) compile_test(&c, &rb->decls[i], &ib->tests[ib->ntests++]);
     /* sets: named, then hoisted */
@@ -840,6 +905,8 @@ static void bind_kind_inputs(tf_rules *r) {
     BIND(in_onward, "trip.onward");
     BIND(in_birth_date, "birth_date");
     BIND(in_age, "age");
+    BIND(in_statuses, "residence.statuses");
+    BIND(in_absences, "residence.absences");
 #undef BIND
 }
 

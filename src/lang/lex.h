@@ -101,7 +101,8 @@
     X(KW_CATEGORY, "category", "'category'")            \
     X(KW_WHEN, "when", "'when'")                        \
     X(KW_PASS, "pass", "'pass'")                        \
-    X(KW_SETTING, "setting", "'setting'")
+    X(KW_SETTING, "setting", "'setting'")               \
+    X(KW_PATHWAY, "pathway", "'pathway'")
 
 typedef enum {
 #define TK_ENUM(k, s, n) k,

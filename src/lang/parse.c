@@ -164,7 +164,7 @@ static int starts_decl(tok_kind k) {
     switch (k) {
     case KW_RULEBOOK: case KW_SOURCE: case KW_PORT: case KW_TYPE: case KW_INPUT:
     case KW_SET: case KW_VALUE: case KW_ENTRY: case KW_TRANSIT: case KW_TEST:
-    case KW_LET: case KW_POINTS:
+    case KW_LET: case KW_POINTS: case KW_PATHWAY:
         return 1;
     default:
         return 0;
@@ -191,6 +191,7 @@ static ast_expr *parse_expr(parser *p);
 static ast_expr *parse_unary(parser *p);
 static ast_expr *parse_call(parser *p, token name);
 static ast_expr *parse_bands(parser *p);
+static void parse_cites(parser *p, ast_cites *c);
 
 /* Words the language reserves that may still stand where a name is expected: a member
  * such as `transit`, a type such as `port`. Operators and the words that end an item
@@ -1000,6 +1001,210 @@ static void parse_points(parser *p, ast_decl *d) {
     d->pclauses = vec_finish(p, &v, &d->npclauses);
 }
 
+/* True when the current token spells w (a name or a keyword); consumes it. */
+static int word(parser *p, const char *w) {
+    size_t n = strlen(w);
+    if (p->tok.kind == TK_NUMBER || p->tok.kind == TK_STRING || p->tok.len != n ||
+        memcmp(p->text + p->tok.off, w, n) != 0)
+        return 0;
+    advance(p);
+    return 1;
+}
+
+static int expect_word(parser *p, const char *w, const char *what) {
+    if (word(p, w)) return 1;
+    error_here(p, what);
+    return 0;
+}
+
+static int number(parser *p, double *out) {
+    if (!check(p, TK_NUMBER)) {
+        error_here(p, "a number");
+        return 0;
+    }
+    char buf[64];
+    size_t n = p->tok.len < sizeof buf - 1 ? p->tok.len : sizeof buf - 1;
+    memcpy(buf, p->text + p->tok.off, n);
+    buf[n] = 0;
+    *out = strtod(buf, NULL);
+    advance(p);
+    return 1;
+}
+
+/* period := NUMBER ('years' | 'year' | 'months' | 'month' | 'days' | 'day')
+ * The expression parser would read `5 days` as a duration; a period is read here. */
+static int period(parser *p, int *len, char *unit) {
+    double n;
+    if (!number(p, &n)) return 0;
+    *len = (int)n;
+    if (word(p, "years") || word(p, "year")) *unit = 'y';
+    else if (word(p, "months") || word(p, "month")) *unit = 'm';
+    else if (word(p, "days") || word(p, "day")) *unit = 'd';
+    else {
+        error_here(p, "'years', 'months' or 'days'");
+        return 0;
+    }
+    return 1;
+}
+
+static int days(parser *p, double *out) {
+    if (!number(p, out)) return 0;
+    if (!word(p, "days") && !word(p, "day")) {
+        error_here(p, "'days'");
+        return 0;
+    }
+    return 1;
+}
+
+/* statuses := NAME (',' NAME)* */
+static span *statuses(parser *p, uint32_t *n) {
+    vec v = {.size = sizeof(span)};
+    do {
+        if (!is_name(p->tok.kind)) {
+            error_here(p, "a status (e.g. permanent)");
+            break;
+        }
+        span *s = vec_push(&v);
+        if (s) *s = sp_of(p, p->tok);
+        advance(p);
+    } while (accept(p, TK_COMMA));
+    return vec_finish(p, &v, n);
+}
+
+/* the last Y (years|months|days) */
+static int last(parser *p, ast_wclause *c) {
+    return expect(p, KW_IN, "'in the last ...'") && expect_word(p, "the", "'the last ...'") &&
+           expect_word(p, "last", "'last'") && period(p, &c->len, &c->unit);
+}
+
+/* pathway := 'pathway' IDENT STRING wclause*
+ * wclause := ('departure' | 'return') 'day' 'counts' 'as' ('present' | 'absent')
+ *          | 'periods' 'end' ('with' 'the' 'date' | 'the' 'day' 'before' 'the' 'date')
+ *          | 'require' requirement ['as' STRING] [cites] | cites
+ * requirement := 'present' 'at' 'least' N 'days' 'in' 'the' 'last' period
+ *                    ('counting' statuses 'at' NUMBER ['up' 'to' N 'days'])* ['prospectively']
+ *              | 'present' 'on' 'the' 'day' period 'before'
+ *              | 'absent' 'at' 'most' N 'days' 'in' ('any' '12' 'months' 'of' 'the' 'last' period
+ *                                                 | 'the' 'last' period)
+ *              | 'no' 'absence' 'longer' 'than' N 'days' 'in' 'the' 'last' period
+ *              | 'held' statuses 'for' 'at' 'least' period ['early' N 'days']
+ *              | 'each' 'of' 'the' 'last' N 'years' 'present' 'at' 'least' N 'days'
+ *              | expr */
+static void parse_pathway(parser *p, ast_decl *d) {
+    if (!check(p, TK_IDENT)) return error_here(p, "the route's name");
+    d->name = sp_of(p, p->tok);
+    advance(p);
+    d->title = expect_string(p, "the route's title (a string)");
+    vec v = {.size = sizeof(ast_wclause)};
+    while (!p->panic) {
+        token t = p->tok;
+        if (word(p, "departure") || word(p, "return")) {
+            int dep = p->prev.len == 9;
+            if (!expect_word(p, "day", "'day'") || !expect_word(p, "counts", "'counts as'") ||
+                !expect(p, KW_AS, "'as'"))
+                break;
+            int present = word(p, "present");
+            if (!present && !expect_word(p, "absent", "'present' or 'absent'")) break;
+            if (dep) d->departure_present = present;
+            else d->return_present = present;
+            continue;
+        }
+        if (word(p, "periods")) {
+            /* periods end (with the date | the day before the date) */
+            if (!expect_word(p, "end", "'end'")) break;
+            if (word(p, "with")) {
+                if (!expect_word(p, "the", "'the date'") || !expect_word(p, "date", "'date'")) break;
+                d->period_inclusive = 1;
+            } else if (!expect_word(p, "the", "'with the date' or 'the day before the date'") ||
+                       !expect_word(p, "day", "'day'") || !expect_word(p, "before", "'before'") ||
+                       !expect_word(p, "the", "'the'") || !expect_word(p, "date", "'date'")) {
+                break;
+            }
+            continue;
+        }
+        if (accept(p, KW_CITE)) {
+            parse_cites(p, &d->cites);
+            continue;
+        }
+        if (!accept(p, KW_REQUIRE)) break;
+        ast_wclause c = {.sp = sp_of(p, t)};
+        if (word(p, "present")) {
+            if (word(p, "on")) {
+                c.kind = WC_ON_DAY;
+                if (!expect_word(p, "the", "'the day ... before'") || !expect_word(p, "day", "'day'") ||
+                    !period(p, &c.len, &c.unit) || !expect_word(p, "before", "'before'"))
+                    break;
+            } else {
+                c.kind = WC_PRESENT;
+                if (!expect_word(p, "at", "'at least'") || !expect_word(p, "least", "'least'") || !days(p, &c.n) ||
+                    !last(p, &c))
+                    break;
+                vec w = {.size = sizeof(ast_weight)};
+                while (word(p, "counting")) {
+                    ast_weight wt = {0};
+                    wt.statuses = statuses(p, &wt.n);
+                    if (!expect_word(p, "at", "'at' and a weight") || !number(p, &wt.weight)) break;
+                    if (word(p, "up")) {
+                        if (!expect(p, KW_TO, "'to'") || !days(p, &wt.cap)) break;
+                    }
+                    ast_weight *slot = vec_push(&w);
+                    if (slot) *slot = wt;
+                }
+                c.weights = vec_finish(p, &w, &c.nweights);
+                if (word(p, "prospectively")) c.prospective = 1;
+            }
+        } else if (word(p, "absent")) {
+            if (!expect_word(p, "at", "'at most'") || !expect_word(p, "most", "'most'") || !days(p, &c.n) ||
+                !expect(p, KW_IN, "'in'"))
+                break;
+            if (word(p, "any")) {
+                c.kind = WC_ABSENT_ROLLING;
+                double twelve;
+                if (!number(p, &twelve) || twelve != 12 || !expect_word(p, "months", "'12 months'") ||
+                    !expect(p, KW_OF, "'of the last ...'") || !expect_word(p, "the", "'the'") ||
+                    !expect_word(p, "last", "'last'") || !period(p, &c.len, &c.unit))
+                    break;
+            } else {
+                c.kind = WC_ABSENT;
+                if (!expect_word(p, "the", "'the last ...'") || !expect_word(p, "last", "'last'") ||
+                    !period(p, &c.len, &c.unit))
+                    break;
+            }
+        } else if (word(p, "no")) {
+            c.kind = WC_LONGEST;
+            if (!expect_word(p, "absence", "'absence longer than'") || !expect_word(p, "longer", "'longer'") ||
+                !expect_word(p, "than", "'than'") || !days(p, &c.n) || !last(p, &c))
+                break;
+        } else if (word(p, "held")) {
+            c.kind = WC_HELD;
+            c.statuses = statuses(p, &c.nstatuses);
+            if (!expect(p, KW_FOR, "'for at least ...'") || !expect_word(p, "at", "'at least'") ||
+                !expect_word(p, "least", "'least'") || !period(p, &c.len, &c.unit))
+                break;
+            if (word(p, "early") && !days(p, &c.early)) break;
+        } else if (word(p, "each")) {
+            c.kind = WC_EACH_YEAR;
+            double years;
+            if (!expect(p, KW_OF, "'of the last N years'") || !expect_word(p, "the", "'the'") ||
+                !expect_word(p, "last", "'last'") || !number(p, &years) ||
+                !expect_word(p, "years", "'years'") || !expect_word(p, "present", "'present at least'") ||
+                !expect_word(p, "at", "'at'") || !expect_word(p, "least", "'least'") || !days(p, &c.n))
+                break;
+            c.len = (int)years;
+            c.unit = 'y';
+        } else {
+            c.kind = WC_EXPR;
+            if (!(c.e = parse_expr(p))) break;
+        }
+        if (accept(p, KW_AS)) c.label = expect_string(p, "the requirement's name (a string)");
+        if (accept(p, KW_CITE)) parse_cites(p, &c.cites);
+        c.sp = sp_join(c.sp, sp_of(p, p->prev));
+        ast_wclause *slot = vec_push(&v);
+        if (slot) *slot = c;
+    }
+    d->wclauses = vec_finish(p, &v, &d->nwclauses);
+}
+
 /* givenlist := '[' [item (',' item)*] ']'
  * item      := unary | '{' IDENT '=' unary (',' IDENT '=' unary)* '}' */
 static int parse_given_list(parser *p, ast_given *g) {
@@ -1094,6 +1299,7 @@ static void parse_test(parser *p, ast_decl *d) {
     }
     if (!expect(p, KW_EXPECT, "'expect' and the outcome")) return;
     d->expect_passes = -1;
+    d->expect_eligible = -1;
     if (check(p, TK_IDENT) && p->tok.len == 5 && !memcmp(p->text + p->tok.off, "total", 5)) {
         /* a points test: expect total N [category NAME | no category] [passes | fails] */
         d->expect = sp_of(p, p->tok);
@@ -1115,6 +1321,19 @@ static void parse_test(parser *p, ast_decl *d) {
             d->expect_passes = 0;
             advance(p);
         }
+        return;
+    }
+    if (check(p, TK_IDENT) && (word(p, "eligible") || word(p, "ineligible"))) {
+        /* a pathway test: expect (eligible | ineligible) [earliest (DATE | none)] [counted N] */
+        d->expect = p->prev.kind == TK_IDENT ? sp_of(p, p->prev) : d->expect;
+        d->expect_eligible = p->prev.len == 8;
+        if (word(p, "earliest")) {
+            d->expect_earliest = sp_of(p, p->tok);
+            if (!check(p, TK_DATE) && !(check(p, TK_IDENT) && p->tok.len == 4 && !memcmp(p->text + p->tok.off, "none", 4)))
+                return error_here(p, "a date or 'none' after 'earliest'");
+            advance(p);
+        }
+        if (word(p, "counted")) d->expect_counted = parse_unary(p);
         return;
     }
     d->expect = sp_of(p, p->tok);
@@ -1168,7 +1387,7 @@ ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text,
             continue;
         }
         if (!starts_decl(t.kind)) {
-            error_here(&p, "a declaration (source, port, type, input, set, value, let, entry, transit, points or test)");
+            error_here(&p, "a declaration (source, port, type, input, set, value, let, entry, transit, points, pathway or test)");
             continue;
         }
         advance(&p);
@@ -1188,6 +1407,7 @@ ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text,
         case KW_TRANSIT: dc->kind = D_TRANSIT; parse_rule(&p, dc); break;
         case KW_LET: dc->kind = D_LET; parse_let(&p, dc); break;
         case KW_POINTS: dc->kind = D_POINTS; parse_points(&p, dc); break;
+        case KW_PATHWAY: dc->kind = D_PATHWAY; parse_pathway(&p, dc); break;
         default: dc->kind = D_TEST; parse_test(&p, dc); break;
         }
         /* a declaration ends where the next one starts */

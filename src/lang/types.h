@@ -46,4 +46,16 @@ typedef enum { FN_GIVEN, FN_YEARS_SINCE, FN_SUM, FN_MIN, FN_MAX, FN_COUNT, FN_AL
 /* The test of one band of `bands`: < <= > >= a value, equal to it, in a range, else. */
 typedef enum { BAND_LT, BAND_LE, BAND_GT, BAND_GE, BAND_EQ, BAND_TO, BAND_ELSE } band_op;
 
+/* The requirements of a pathway. */
+typedef enum {
+    WC_PRESENT,        /* present at least N days in the last Y [counting ...] */
+    WC_ABSENT_ROLLING, /* absent at most N days in any 12 months of the last Y */
+    WC_ABSENT,         /* absent at most N days in the last Y */
+    WC_LONGEST,        /* no absence longer than N days in the last Y */
+    WC_ON_DAY,         /* present on the day Y before */
+    WC_HELD,           /* held S for at least Y [early N days] */
+    WC_EACH_YEAR,      /* each of the last Y years present at least N days */
+    WC_EXPR,           /* require EXPR */
+} pathway_kind;
+
 #endif

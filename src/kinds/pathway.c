@@ -1,0 +1,554 @@
+/*
+ * pathway.c — the pathway kind: presence and residence requirements over a history.
+ *
+ * The case's residence is read into two sorted lists: status segments (each status from
+ * its date to the day before the next) and absence intervals (the days away, after the
+ * route's day-counting convention decides whether the day of leaving and the day of
+ * returning count). Every count a requirement needs — days present in a window, by
+ * status and weight, days absent, the worst rolling 12 months — is computed from those
+ * intervals with binary searches, never by walking days, so a ten-year history with
+ * hundreds of trips costs microseconds.
+ *
+ * The earliest date is found by assuming no further absence: each requirement gives the
+ * first date on or after a candidate on which it holds (a closed form, a jump over an
+ * absence, or a binary search over a quantity that only improves with time), the
+ * candidate moves to the latest of them, and this repeats until all hold at once.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "eval/case.h"
+#include "eval/eval.h"
+
+#define PW_MAX_CLAUSES 32
+#define PW_MAX_SEGMENTS 256
+#define PW_MAX_ABSENCES 10000
+#define PW_HORIZON_YEARS 30
+
+typedef struct {
+    int holds;
+    double value;         /* what was measured: days counted, days absent, ... */
+    int32_t earliest;     /* first date >= as_of on which it holds; DATE_NONE: never */
+} clause_result;
+
+struct tf_pathway_result {
+    const tf_rules *r;
+    const ir_rulebook *rb;
+    const ir_pathway *pw;
+    tf_rc rc;
+    char error[256];
+    int32_t as_of;
+    int eligible;
+    int32_t earliest;     /* DATE_NONE: not within the horizon */
+    int binding;          /* the clause that binds, or -1 */
+    clause_result res[PW_MAX_CLAUSES];
+};
+
+/* The history, as intervals. */
+typedef struct {
+    int32_t from[PW_MAX_SEGMENTS];
+    const char *status[PW_MAX_SEGMENTS];
+    uint32_t nseg;
+    int32_t *a, *b;       /* absent days [a[i], b[i]], sorted, disjoint */
+    int64_t *cum;         /* cum[i]: absent days in intervals before i */
+    uint32_t nabs;
+    int inclusive;
+    const ir_rulebook *rb;
+    const tf_case *c;
+} history;
+
+tf_pathway_result *tf_pathway_new(void) { return calloc(1, sizeof(tf_pathway_result)); }
+void tf_pathway_free(tf_pathway_result *p) { free(p); }
+
+static tf_rc fail(tf_pathway_result *p, tf_rc rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static tf_rc fail(tf_pathway_result *p, tf_rc rc, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->error, sizeof p->error, fmt, ap);
+    va_end(ap);
+    p->rc = rc;
+    return rc;
+}
+
+size_t tf_rules_routes(const tf_rules *r, const char **ids, size_t max) {
+    size_t n = 0;
+    for (uint32_t b = 0; b < r->nbooks; b++)
+        if (r->books[b].pathway) {
+            if (n < max) ids[n] = r->books[b].id;
+            n++;
+        }
+    return n;
+}
+
+/* ---- dates ------------------------------------------------------------------------ */
+
+/* d moved by k units ('y', 'm', 'd'); a day past the end of the month (29 February in
+ * a common year) becomes the month's last day. */
+static int32_t add_period(int32_t d, int k, char unit) {
+    if (unit == 'd') return d + k;
+    int y, m, dd;
+    date_to_ymd(d, &y, &m, &dd);
+    int months = y * 12 + (m - 1) + (unit == 'y' ? 12 * k : k);
+    y = months / 12;
+    m = months % 12 + 1;
+    int last = date_days_in_month(y, m);
+    if (dd > last) dd = last;
+    if (y < 1000) return DATE_MIN;
+    if (y > 9999) return DATE_MAX;
+    return date_from_ymd(y, m, dd);
+}
+
+/* The window of `len` units before date D: [*lo, *hi]. It ends the day before D, or on
+ * D when the route's periods end with the date. */
+static void window(const history *h, int32_t D, int len, char unit, int32_t *lo, int32_t *hi) {
+    int32_t end = h->inclusive ? D : D - 1;
+    *hi = end;
+    *lo = add_period(end + 1, -len, unit);
+}
+
+/* ---- counting over intervals ------------------------------------------------------ */
+
+/* Days absent in [x, y]. */
+static int64_t absent_in(const history *h, int32_t x, int32_t y) {
+    if (y < x || !h->nabs) return 0;
+    /* first interval ending on or after x */
+    uint32_t lo = 0, hi = h->nabs;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (h->b[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    uint32_t first = lo;
+    /* first interval starting after y */
+    lo = first, hi = h->nabs;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (h->a[mid] <= y) lo = mid + 1;
+        else hi = mid;
+    }
+    uint32_t last = lo; /* intervals [first, last) overlap [x, y] */
+    if (first >= last) return 0;
+    int64_t n = h->cum[last] - h->cum[first];
+    if (h->a[first] < x) n -= x - h->a[first];
+    if (h->b[last - 1] > y) n -= h->b[last - 1] - y;
+    return n;
+}
+
+static int in_list(const char *s, const char *const *list, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++)
+        if (!strcmp(s, list[i])) return 1;
+    return 0;
+}
+
+/* Days present in [x, y] while holding a status of `list` (all statuses when n == 0). */
+static int64_t present_in(const history *h, int32_t x, int32_t y, const char *const *list, uint32_t n) {
+    int64_t days = 0;
+    for (uint32_t k = 0; k < h->nseg; k++) {
+        if (n && !in_list(h->status[k], list, n)) continue;
+        int32_t s = h->from[k] > x ? h->from[k] : x;
+        int32_t e = k + 1 < h->nseg ? h->from[k + 1] - 1 : DATE_MAX;
+        if (e > y) e = y;
+        if (e < s) continue;
+        days += (int64_t)(e - s + 1) - absent_in(h, s, e);
+    }
+    return days;
+}
+
+/* The first day holding a status of `list` (any status when n == 0), or DATE_NONE. */
+static int32_t first_day(const history *h, const char *const *list, uint32_t n) {
+    for (uint32_t k = 0; k < h->nseg; k++)
+        if (!n || in_list(h->status[k], list, n)) return h->from[k];
+    return DATE_NONE;
+}
+
+/* Weighted present days in the window for a WC_PRESENT clause. */
+static double counted(const history *h, const ir_wclause *w, int32_t D) {
+    int32_t lo, hi;
+    window(h, D, w->len, w->unit, &lo, &hi);
+    if (w->prospective) {
+        /* held for less than the window: its first years count, days ahead as present */
+        const char *all[64];
+        uint32_t n = 0;
+        for (uint32_t g = 0; g < w->nweights; g++)
+            for (uint32_t k = 0; k < w->weights[g].n && n < 64; k++) all[n++] = w->weights[g].statuses[k];
+        int32_t f = first_day(h, all, n);
+        if (f != DATE_NONE && lo < f) {
+            lo = f;
+            hi = add_period(f, w->len, w->unit) - 1;
+        }
+    }
+    if (!w->nweights) return (double)present_in(h, lo, hi, NULL, 0);
+    double total = 0;
+    for (uint32_t g = 0; g < w->nweights; g++) {
+        const ir_weight *wt = &w->weights[g];
+        double v = wt->weight * (double)present_in(h, lo, hi, wt->statuses, wt->n);
+        if (wt->cap > 0 && v > wt->cap) v = wt->cap;
+        total += v;
+    }
+    return total;
+}
+
+/* The most days absent in any 12 months ending within [e1, e2] (windows clipped to
+ * start no earlier than p0). The maximum falls where a window ends with an absence or
+ * begins with one, so only those ends are tried. */
+static int64_t worst_12_months(const history *h, int32_t p0, int32_t e1, int32_t e2) {
+    int64_t worst = 0;
+    if (e2 < e1) return 0;
+#define TRY(e)                                                                         \
+    do {                                                                               \
+        int32_t e_ = (e);                                                              \
+        if (e_ >= e1 && e_ <= e2) {                                                    \
+            int32_t s_ = add_period(e_ + 1, -12, 'm');                                 \
+            if (s_ < p0) s_ = p0;                                                      \
+            int64_t v_ = absent_in(h, s_, e_);                                         \
+            if (v_ > worst) worst = v_;                                                \
+        }                                                                              \
+    } while (0)
+    TRY(e1);
+    TRY(e2);
+    for (uint32_t i = 0; i < h->nabs; i++) {
+        TRY(h->b[i]);
+        TRY(add_period(h->a[i], 12, 'm') - 1);
+    }
+#undef TRY
+    return worst;
+}
+
+/* ---- one requirement ---------------------------------------------------------------- */
+
+/* Evaluates clause w for the date D; returns whether it holds, its measure in *value. */
+static int holds_at(const history *h, const ir_pathway *pw, const ir_wclause *w, int32_t D, double *value) {
+    int32_t lo, hi;
+    double v = 0;
+    int ok = 0;
+    switch (w->kind) {
+    case WC_PRESENT:
+        v = counted(h, w, D);
+        ok = v >= w->n;
+        break;
+    case WC_ABSENT:
+        window(h, D, w->len, w->unit, &lo, &hi);
+        v = (double)absent_in(h, lo, hi);
+        ok = v <= w->n;
+        break;
+    case WC_ABSENT_ROLLING: {
+        window(h, D, w->len, w->unit, &lo, &hi);
+        int32_t first_end = add_period(lo, 12, 'm') - 1;
+        if (first_end > hi) first_end = hi;
+        v = (double)worst_12_months(h, lo, first_end, hi);
+        ok = v <= w->n;
+        break;
+    }
+    case WC_LONGEST:
+        window(h, D, w->len, w->unit, &lo, &hi);
+        for (uint32_t i = 0; i < h->nabs; i++)
+            if (h->a[i] <= hi && h->b[i] >= lo && (double)(h->b[i] - h->a[i] + 1) > v) v = (double)(h->b[i] - h->a[i] + 1);
+        ok = v <= w->n;
+        break;
+    case WC_ON_DAY: {
+        window(h, D, w->len, w->unit, &lo, &hi);
+        int32_t f = first_day(h, NULL, 0);
+        ok = f != DATE_NONE && lo >= f && absent_in(h, lo, lo) == 0;
+        v = lo;
+        break;
+    }
+    case WC_HELD: {
+        int32_t f = first_day(h, w->statuses, w->nstatuses);
+        if (f == DATE_NONE) break;
+        int32_t due = add_period(f, w->len, w->unit) - (int32_t)w->early;
+        v = D - f;
+        ok = D >= due;
+        break;
+    }
+    case WC_EACH_YEAR: {
+        int32_t end = h->inclusive ? D : D - 1;
+        v = INFINITY;
+        ok = 1;
+        for (int k = 1; k <= w->len; k++) {
+            int32_t e = add_period(end + 1, -(k - 1), 'y') - 1, s = add_period(end + 1, -k, 'y');
+            double p = (double)present_in(h, s, e, NULL, 0);
+            if (p < v) v = p;
+            if (p < w->n) ok = 0;
+        }
+        break;
+    }
+    case WC_EXPR: {
+        ev_frame fr = {0};
+        ev_ctx x = {.rb = h->rb, .ep = ir_epoch_at(h->rb, D), .in = h->c->vals, .known = h->c->known,
+                    .lists = h->c->lists, .as_of = D, .fr = &fr};
+        rv out;
+        ok = eval_node(&x, w->node, &out) && out.i;
+        v = ok;
+        break;
+    }
+    }
+    (void)pw;
+    *value = v;
+    return ok;
+}
+
+/* The first date >= D on which w holds if no further absence occurs; DATE_NONE when not
+ * within the horizon. */
+static int32_t earliest_from(const history *h, const ir_pathway *pw, const ir_wclause *w, int32_t D, int32_t horizon) {
+    double v;
+    if (holds_at(h, pw, w, D, &v)) return D;
+    switch (w->kind) {
+    case WC_HELD: {
+        int32_t f = first_day(h, w->statuses, w->nstatuses);
+        if (f == DATE_NONE) return DATE_NONE;
+        int32_t due = add_period(f, w->len, w->unit) - (int32_t)w->early;
+        return due > D ? due : D;
+    }
+    case WC_EXPR: return DATE_NONE;
+    case WC_ON_DAY:
+    case WC_EACH_YEAR:
+        /* not monotone: step forward; an ON_DAY step jumps over absences */
+        for (int32_t d = D + 1; d <= horizon; d++) {
+            if (holds_at(h, pw, w, d, &v)) return d;
+            if (w->kind == WC_ON_DAY) {
+                int32_t lo, hi;
+                window(h, d, w->len, w->unit, &lo, &hi);
+                int32_t f = first_day(h, NULL, 0);
+                if (f != DATE_NONE && lo < f) d += (f - lo) - 1 > 0 ? (f - lo) - 1 : 0;
+            }
+        }
+        return DATE_NONE;
+    default: {
+        /* presence only grows and absence only ages out once no absence is added */
+        if (!holds_at(h, pw, w, horizon, &v)) return DATE_NONE;
+        int32_t lo = D, hi = horizon;
+        while (hi - lo > 1) {
+            int32_t mid = lo + (hi - lo) / 2;
+            if (holds_at(h, pw, w, mid, &v)) hi = mid;
+            else lo = mid;
+        }
+        return hi;
+    }
+    }
+}
+
+/* ---- reading the history ------------------------------------------------------------ */
+
+static int field_of(const ir_input *in, const char *name) {
+    for (uint32_t f = 0; f < in->nfields; f++)
+        if (!strcmp(in->fields[f], name)) return (int)f;
+    return -1;
+}
+
+/* Builds the intervals from the case; TF_ECASE with a message naming the field. */
+static tf_rc read_history(tf_pathway_result *p, const tf_case *c, history *h) {
+    const tf_rules *r = p->r;
+    char b1[11], b2[11];
+    if (r->in_statuses < 0 || r->in_absences < 0)
+        return fail(p, TF_ERULES, "the case schema does not declare residence.statuses and residence.absences");
+    const ir_input *si = &r->inputs[r->in_statuses], *ai = &r->inputs[r->in_absences];
+    int fs = field_of(si, "status"), ff = field_of(si, "from"), fl = field_of(ai, "left"), fr = field_of(ai, "returned");
+    if (fs < 0 || ff < 0 || fl < 0 || fr < 0)
+        return fail(p, TF_ERULES, "the case schema's residence lists lack status/from or left/returned");
+    const ev_list *sl = &c->lists[r->in_statuses], *al = &c->lists[r->in_absences];
+    if (!sl->n) return fail(p, TF_ECASE, "residence.statuses: missing (a pathway needs at least one status)");
+    if (sl->n > PW_MAX_SEGMENTS) return fail(p, TF_ELIMIT, "residence.statuses: more than %d statuses", PW_MAX_SEGMENTS);
+    if (al->n > PW_MAX_ABSENCES) return fail(p, TF_ELIMIT, "residence.absences: more than %d absences", PW_MAX_ABSENCES);
+    for (uint32_t i = 0; i < sl->n; i++) {
+        h->from[i] = (int32_t)sl->v[i * sl->nfields + ff].i;
+        h->status[i] = sl->v[i * sl->nfields + fs].s;
+        if (i && h->from[i] <= h->from[i - 1])
+            return fail(p, TF_ECASE, "residence.statuses[%u].from: \"%s\" is not after the status before it (\"%s\")", i,
+                        date_format(h->from[i], b1), date_format(h->from[i - 1], b2));
+    }
+    h->nseg = sl->n;
+    h->a = malloc((al->n + 1) * sizeof *h->a);
+    h->b = malloc((al->n + 1) * sizeof *h->b);
+    h->cum = malloc((al->n + 1) * sizeof *h->cum);
+    if (!h->a || !h->b || !h->cum) return fail(p, TF_ENOMEM, "out of memory");
+    const ir_pathway *pw = p->pw;
+    int32_t prev_ret = DATE_MIN;
+    h->nabs = 0;
+    h->cum[0] = 0;
+    for (uint32_t i = 0; i < al->n; i++) {
+        int32_t left = (int32_t)al->v[i * al->nfields + fl].i, ret = (int32_t)al->v[i * al->nfields + fr].i;
+        if (ret < left)
+            return fail(p, TF_ECASE, "residence.absences[%u].returned: \"%s\" is before left \"%s\"", i,
+                        date_format(ret, b1), date_format(left, b2));
+        if (left < prev_ret)
+            return fail(p, TF_ECASE, "residence.absences[%u].left: \"%s\" is before the return from the absence before it (\"%s\"); list absences in order, without overlaps",
+                        i, date_format(left, b1), date_format(prev_ret, b2));
+        prev_ret = ret;
+        int32_t a = pw->departure_present ? left + 1 : left, b = pw->return_present ? ret - 1 : ret;
+        if (b < a) continue; /* a trip with no whole day away */
+        if (h->nabs && a <= h->b[h->nabs - 1] + 1 && a <= h->b[h->nabs - 1]) a = h->b[h->nabs - 1] + 1;
+        if (b < a) continue;
+        h->a[h->nabs] = a;
+        h->b[h->nabs] = b;
+        h->cum[h->nabs + 1] = h->cum[h->nabs] + (b - a + 1);
+        h->nabs++;
+    }
+    return TF_OK;
+}
+
+tf_rc tf_pathway(const tf_rules *r, const tf_case *c, const char *route, tf_date as_of, tf_pathway_result *p) {
+    memset(p, 0, offsetof(tf_pathway_result, res));
+    p->r = r;
+    p->binding = -1;
+    p->earliest = DATE_NONE;
+    for (uint32_t b = 0; b < r->nbooks; b++)
+        if (r->books[b].pathway && !strcmp(r->books[b].id, route)) p->rb = &r->books[b];
+    if (!p->rb) return fail(p, TF_ENOTFOUND, "no pathway \"%s\"", route);
+    p->pw = p->rb->pathway;
+    if (p->pw->nclauses > PW_MAX_CLAUSES) return fail(p, TF_ELIMIT, "route %s has more than %d requirements", route, PW_MAX_CLAUSES);
+    p->as_of = as_of == TF_DATE_DEFAULT ? date_today() : as_of;
+    history h = {.inclusive = p->pw->period_inclusive, .rb = p->rb, .c = c};
+    tf_rc rc = read_history(p, c, &h);
+    if (rc == TF_OK) {
+        const ir_pathway *pw = p->pw;
+        int32_t horizon = add_period(p->as_of, PW_HORIZON_YEARS, 'y');
+        p->eligible = 1;
+        for (uint32_t i = 0; i < pw->nclauses; i++) {
+            clause_result *cr = &p->res[i];
+            cr->holds = holds_at(&h, pw, &pw->clauses[i], p->as_of, &cr->value);
+            cr->earliest = earliest_from(&h, pw, &pw->clauses[i], p->as_of, horizon);
+            p->eligible &= cr->holds;
+        }
+        /* the earliest date on which all hold: move to the latest, until all agree */
+        int32_t D = p->as_of;
+        for (int round = 0; round < 64; round++) {
+            int32_t next = D;
+            int bind = -1;
+            for (uint32_t i = 0; i < pw->nclauses; i++) {
+                int32_t e = earliest_from(&h, pw, &pw->clauses[i], D, horizon);
+                if (e == DATE_NONE) {
+                    next = DATE_NONE;
+                    bind = (int)i;
+                    break;
+                }
+                if (e > next) {
+                    next = e;
+                    bind = (int)i;
+                }
+            }
+            if (next == DATE_NONE) {
+                p->binding = bind;
+                break;
+            }
+            if (next == D) {
+                p->earliest = D;
+                break;
+            }
+            p->binding = bind;
+            D = next;
+        }
+        if (p->eligible) p->binding = -1;
+    }
+    free(h.a);
+    free(h.b);
+    free(h.cum);
+    return rc;
+}
+
+int tf_pathway_eligible(const tf_pathway_result *p) { return p->rc ? -1 : p->eligible; }
+tf_date tf_pathway_earliest(const tf_pathway_result *p) {
+    return p->rc || p->earliest == DATE_NONE ? TF_DATE_DEFAULT : p->earliest;
+}
+const char *tf_pathway_error(const tf_pathway_result *p) { return p->error; }
+
+/* The first presence requirement: what `counted_days` and `required_days` report. */
+static int main_clause(const ir_pathway *pw) {
+    for (uint32_t i = 0; i < pw->nclauses; i++)
+        if (pw->clauses[i].kind == WC_PRESENT) return (int)i;
+    return -1;
+}
+
+double tf_pathway_counted(const tf_pathway_result *p) {
+    int m = p->rc ? -1 : main_clause(p->pw);
+    return m < 0 ? NAN : p->res[m].value;
+}
+
+static const char *const kind_names[] = {"present",  "absent_rolling", "absent", "longest_absence",
+                                         "present_on_day", "held", "each_year", "condition"};
+
+static json_t *jnum(double v) {
+    return v == floor(v) && fabs(v) < 1e15 ? json_integer((json_int_t)v) : json_real(v);
+}
+
+static json_t *jdate(int32_t d) {
+    char b[11];
+    return d == DATE_NONE ? json_null() : json_string(date_format(d, b));
+}
+
+char *tf_pathway_json(const tf_pathway_result *p) {
+    json_t *o;
+    char where[300];
+    if (p->rc) {
+        o = json_pack("{s:s,s:s}", "error", tf_strerror(p->rc), "message", p->error);
+    } else {
+        const ir_pathway *pw = p->pw;
+        o = json_pack("{s:s,s:s,s:o,s:b}", "route", p->rb->id, "title", pw->title, "as_of", jdate(p->as_of), "eligible",
+                      p->eligible);
+        int m = main_clause(pw);
+        json_object_set_new(o, "counted_days", m >= 0 ? jnum(p->res[m].value) : json_null());
+        json_object_set_new(o, "required_days", m >= 0 ? jnum(pw->clauses[m].n) : json_null());
+        json_object_set_new(o, "earliest_date", jdate(p->earliest));
+        json_object_set_new(o, "binding", p->binding >= 0 ? json_string(pw->clauses[p->binding].label) : json_null());
+        json_t *rq = json_array();
+        for (uint32_t i = 0; i < pw->nclauses; i++) {
+            const ir_wclause *w = &pw->clauses[i];
+            const clause_result *cr = &p->res[i];
+            json_t *j = json_pack("{s:s,s:s,s:b}", "requirement", w->label, "kind", kind_names[w->kind], "holds", cr->holds);
+            if (w->kind == WC_ON_DAY) json_object_set_new(j, "day", jdate((int32_t)cr->value));
+            else if (w->kind != WC_EXPR) json_object_set_new(j, "value", jnum(cr->value));
+            if (w->kind != WC_ON_DAY && w->kind != WC_EXPR && w->kind != WC_HELD)
+                json_object_set_new(j, "limit", jnum(w->n));
+            json_object_set_new(j, "earliest_date", jdate(cr->earliest));
+            if (w->ncites) {
+                const ir_source *s = &p->rb->sources[w->cites[0]];
+                json_t *src = json_pack("{s:s,s:s,s:s}", "id", s->id, "title", s->title, "date", s->date);
+                if (s->nurls) json_object_set_new(src, "url", json_string(s->urls[0]));
+                json_object_set_new(j, "source", src);
+            }
+            json_object_set_new(j, "at", json_string(ir_where(p->r, w->sp, where, sizeof where)));
+            json_array_append_new(rq, j);
+        }
+        json_object_set_new(o, "requirements", rq);
+        json_object_set_new(o, "version", json_string(p->r->version));
+    }
+    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    return s;
+}
+
+void tf_pathway_print(const tf_pathway_result *p, FILE *out) {
+    char b1[11], b2[11], where[300];
+    if (p->rc) {
+        fprintf(out, "error: %s\n", p->error);
+        return;
+    }
+    const ir_pathway *pw = p->pw;
+    fprintf(out, "%s: %s as of %s\n", p->rb->id, p->eligible ? "eligible" : "not eligible", date_format(p->as_of, b1));
+    fprintf(out, "  %s, version %s\n", pw->title, p->r->version);
+    if (!p->eligible) {
+        if (p->earliest != DATE_NONE)
+            fprintf(out, "  earliest date if no further absence: %s (bound by %s)\n", date_format(p->earliest, b2),
+                    p->binding >= 0 ? pw->clauses[p->binding].label : "-");
+        else
+            fprintf(out, "  not reachable within %d years (bound by %s)\n", PW_HORIZON_YEARS,
+                    p->binding >= 0 ? pw->clauses[p->binding].label : "-");
+    }
+    for (uint32_t i = 0; i < pw->nclauses; i++) {
+        const ir_wclause *w = &pw->clauses[i];
+        const clause_result *cr = &p->res[i];
+        fprintf(out, "  %-5s %s", cr->holds ? "holds" : "FAILS", w->label);
+        if (w->kind == WC_ON_DAY) fprintf(out, ": %s", date_format((int32_t)cr->value, b1));
+        else if (w->kind == WC_HELD) fprintf(out, ": %g days so far", cr->value);
+        else if (w->kind != WC_EXPR) fprintf(out, ": %g (limit %g)", cr->value, w->n);
+        if (!cr->holds && cr->earliest != DATE_NONE) fprintf(out, ", from %s", date_format(cr->earliest, b2));
+        fprintf(out, "\n        at %s", ir_where(p->r, w->sp, where, sizeof where));
+        if (w->ncites) fprintf(out, " [%s]", p->rb->sources[w->cites[0]].id);
+        fputc('\n', out);
+    }
+}
