@@ -255,8 +255,19 @@ static void collect(const tf_rules *r, const ir_rulebook *rb, const ev_ctx *x, u
         subject *s = NULL;
         if (sj->op == OP_INPUT && TYPE_BASE(sj->type) != TY_DATE && !r->inputs[sj->a].setting)
             s = subject_of(ss, OVR_INPUT, sj->a, sj->type, r->inputs[sj->a].name);
-        else if (sj->op == OP_LET && !rb->lets[sj->a].on_date)
-            s = subject_of(ss, OVR_LET, sj->a, rb->lets[sj->a].type, rb->lets[sj->a].name);
+        else if (sj->op == OP_LET && !rb->lets[sj->a].on_date) {
+            /* the least of a list (`min(languages.en.clb)`) moves when every element
+             * reaches the edge: change the list, not the derived value alone, so that
+             * every factor reading the list sees the change */
+            const ir_node *ln = &rb->nodes[rb->lets[sj->a].node];
+            rv lv;
+            if (ln->op == OP_AGG && ln->c == FN_MIN && ln->b == NODE_NONE && (uint32_t)ln->k.i == NODE_NONE &&
+                eval_node(x, ln->a, &lv) && (lv.i & 0xff) == 0)
+                s = subject_of(ss, OVR_LIST_FLOOR, (uint32_t)(lv.i >> 8), TYPE(TYPE_ELEM(rb->nodes[ln->a].type), 0, 0),
+                               r->inputs[lv.i >> 8].name);
+            else
+                s = subject_of(ss, OVR_LET, sj->a, rb->lets[sj->a].type, rb->lets[sj->a].name);
+        }
         else if (sj->op == OP_LOOPVAR && loop_list != NODE_NONE) {
             rv lv;
             if (eval_node(x, loop_list, &lv)) {
@@ -313,6 +324,26 @@ static void fmt_num(double v, char *b, size_t n) {
     else snprintf(b, n, "%g", v);
 }
 
+/* Appends "SUBJECT FROM -> TO: gain" (or "LIST all >= TO") to the next steps. */
+static void add_step(tf_assessment *a, const subject *s, double v, double gain, int reaches, int has_cur, rv cur) {
+    if (a->nnext >= PTS_MAX_NEXT) return;
+    next_step *ns = &a->next[a->nnext++];
+    ns->gain = gain;
+    ns->reaches = reaches;
+    char from[64], to[64];
+    if (TYPE_BASE(s->type) == TY_ENUM || TYPE_BASE(s->type) == TY_BOOL) {
+        rv bv = {.i = (int64_t)v};
+        ir_format_value(a->r, s->type, bv, to, sizeof to);
+        if (has_cur) ir_format_value(a->r, s->type, cur, from, sizeof from);
+    } else {
+        fmt_num(v, to, sizeof to);
+        if (has_cur) fmt_num(is_dbl_type(s->type) ? cur.d : (double)cur.i, from, sizeof from);
+    }
+    if (!has_cur) snprintf(from, sizeof from, "(not given)");
+    if (s->o.kind == OVR_LIST_FLOOR) snprintf(ns->change, sizeof ns->change, "%s all >= %s", s->name, to);
+    else snprintf(ns->change, sizeof ns->change, "%s %s -> %s", s->name, from, to);
+}
+
 static void find_next(tf_assessment *a, const tf_case *c) {
     const tf_rules *r = a->r;
     const ir_rulebook *rb = a->rb;
@@ -327,7 +358,8 @@ static void find_next(tf_assessment *a, const tf_case *c) {
         target_pass = 1;
         a->target = "pass";
     }
-    if (target_cat < 0 && !target_pass) return; /* at the top already */
+    /* with no tier to reach (at the top, or a scheme without categories or a pass mark,
+     * as Canada's CRS), the search still reports what each change would gain */
     ev_frame fr = {0};
     ev_ctx x = {.rb = rb, .ep = ir_epoch_at(rb, a->as_of), .in = c->vals, .known = c->known, .lists = c->lists,
                 .as_of = a->as_of, .fr = &fr};
@@ -365,8 +397,10 @@ static void find_next(tf_assessment *a, const tf_case *c) {
                     cand[j - 1] = t;
                 }
         }
-        double best_gain = 0, best_v = 0;
-        int found = 0;
+        /* the first candidate that reaches the tier; failing that, the nearest that gains
+         * anything and the one that gains most */
+        double best_gain = 0, best_v = 0, near_gain = 0, near_v = 0;
+        int found = 0, near = 0;
         for (uint32_t i = 0; i < nc; i++) {
             ev_override o = s->o;
             if (dbl) o.val.d = cand[i];
@@ -379,28 +413,19 @@ static void find_next(tf_assessment *a, const tf_case *c) {
                 found = 1;
                 break;
             }
+            if (gain > 0 && !near) {
+                near = 1;
+                near_gain = gain;
+                near_v = cand[i];
+            }
             if (gain > best_gain) {
                 best_gain = gain;
                 best_v = cand[i];
             }
         }
         if (!found && best_gain <= 0) continue;
-        next_step *ns = &a->next[a->nnext++];
-        ns->gain = best_gain;
-        ns->reaches = found;
-        char from[64], to[64];
-        if (TYPE_BASE(s->type) == TY_ENUM || TYPE_BASE(s->type) == TY_BOOL) {
-            rv bv = {.i = (int64_t)best_v};
-            ir_format_value(r, s->type, bv, to, sizeof to);
-            if (has_cur) ir_format_value(r, s->type, cur, from, sizeof from);
-            else snprintf(from, sizeof from, "(not given)");
-        } else {
-            fmt_num(best_v, to, sizeof to);
-            if (has_cur) fmt_num(cv, from, sizeof from);
-            else snprintf(from, sizeof from, "(not given)");
-        }
-        if (s->o.kind == OVR_LIST_FLOOR) snprintf(ns->change, sizeof ns->change, "%s all >= %s", s->name, to);
-        else snprintf(ns->change, sizeof ns->change, "%s %s -> %s", s->name, from, to);
+        if (!found && near && near_v != best_v) add_step(a, s, near_v, near_gain, 0, has_cur, cur);
+        add_step(a, s, best_v, best_gain, found, has_cur, cur);
     }
     /* those that reach the tier first, then by gain */
     for (uint32_t i = 1; i < a->nnext; i++)
@@ -591,11 +616,12 @@ void tf_assessment_print(const tf_assessment *a, FILE *out) {
         fprintf(out, "  requirement %s: %s%s%s\n", a->s.req_ok[i] ? "holds" : "FAILS", pt->requires[i].text,
                 pt->requires[i].because ? " — " : "", pt->requires[i].because ? pt->requires[i].because : "");
     if (a->nnext) {
-        fprintf(out, "to reach %s\n", a->target);
+        if (a->target) fprintf(out, "to reach %s\n", a->target);
+        else fprintf(out, "single changes that add points\n");
         for (uint32_t i = 0; i < a->nnext; i++) {
             fmt_num(a->next[i].gain, n1, sizeof n1);
             fprintf(out, "  %s: %s%s%s\n", a->next[i].change, a->next[i].gain >= 0 ? "+" : "", n1,
-                    a->next[i].reaches ? "" : " (not enough alone)");
+                    a->target && !a->next[i].reaches ? " (not enough alone)" : "");
         }
     }
     if (a->nahead) {
