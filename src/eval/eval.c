@@ -162,7 +162,9 @@ int eval_node(const ev_ctx *x, uint32_t n, rv *out) {
         return eval_node(x, x->rb->lets[nd->a].node, out);
     case OP_ASOF: out->i = x->as_of; return 1;
     case OP_GIVEN:
-        out->i = x->known ? x->known[nd->a] || (x->lists && x->lists[nd->a].n) : 0;
+        /* a change the gap search tries gives the input */
+        out->i = (x->ovr && x->ovr->index == nd->a && (x->ovr->kind == OVR_INPUT || x->ovr->kind == OVR_LIST_FLOOR)) ||
+                 (x->known && (x->known[nd->a] || (x->lists && x->lists[nd->a].n)));
         return 1;
     case OP_LIST: out->i = ((int64_t)nd->a << 8) | nd->b; return 1;
     case OP_AGG: return eval_agg(x, nd, out);

@@ -48,6 +48,7 @@ typedef struct {
     uint8_t known[1 + PTS_MAX_ITEMS];
     int16_t missing[1 + PTS_MAX_ITEMS];
     int category;                    /* index, or -1 */
+    int points_category;             /* the category the points alone give */
     int passes;                      /* -1 no pass mark or requirement */
     uint8_t req_ok[PTS_MAX_REQ];
     int pass_ok;                     /* the pass mark alone: -1 none */
@@ -192,6 +193,7 @@ static void score_at(const tf_rules *r, const ir_rulebook *rb, const tf_case *c,
         s->req_ok[i] = (uint8_t)(eval_node(&x, pt->requires[i].node, &v) && v.i);
         reqs_ok &= s->req_ok[i];
     }
+    s->points_category = s->category;
     if (!reqs_ok) s->category = -1;
     s->passes = pt->pass == NODE_NONE && !pt->nrequires ? -1 : (s->pass_ok != 0) && reqs_ok;
 }
@@ -291,6 +293,29 @@ static void collect(const tf_rules *r, const ir_rulebook *rb, const ev_ctx *x, u
         for (uint32_t i = 0; i < nd->c; i++) collect(r, rb, x, rb->bands[nd->b + i].val, loop_list, ss, depth + 1);
         return;
     }
+    case OP_GE_I: case OP_GT_I: case OP_LE_I: case OP_LT_I: case OP_EQ_I:
+    case OP_GE_D: case OP_GT_D: case OP_LE_D: case OP_LT_D: case OP_EQ_D: {
+        /* a threshold on an input or derived value (`JP.salary_jpy >= 3000000 JPY`):
+         * the threshold is a value the subject could move to */
+        const ir_node *l = &rb->nodes[nd->a], *k = &rb->nodes[nd->b];
+        if (l->op == OP_I2D) l = &rb->nodes[l->a];
+        if (k->op == OP_I2D) k = &rb->nodes[k->a];
+        subject *s = NULL;
+        if (l->op == OP_INPUT && !r->inputs[l->a].setting && TYPE_BASE(l->type) != TY_DATE &&
+            TYPE_BASE(l->type) != TY_ENUM && TYPE_BASE(l->type) != TY_BOOL)
+            s = subject_of(ss, OVR_INPUT, l->a, l->type, r->inputs[l->a].name);
+        else if (l->op == OP_LET && !rb->lets[l->a].on_date && TYPE_BASE(rb->lets[l->a].type) != TY_LIST)
+            s = subject_of(ss, OVR_LET, l->a, rb->lets[l->a].type, rb->lets[l->a].name);
+        rv kv;
+        if (s && (k->op == OP_CONST || k->op == OP_VALUE) && eval_node(x, (uint32_t)(k - rb->nodes), &kv)) {
+            int kd = TYPE_BASE(k->type) == TY_NUMBER || TYPE_BASE(k->type) == TY_MONEY;
+            double e = kd ? kv.d : (double)kv.i, step = kd ? 0.01 : 1;
+            add_edge(s, nd->op == OP_GT_I || nd->op == OP_GT_D ? e + step : nd->op == OP_LT_I || nd->op == OP_LT_D ? e - step : e);
+        }
+        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
+        collect(r, rb, x, nd->b, loop_list, ss, depth + 1);
+        return;
+    }
     case OP_AGG:
         collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
         if ((uint32_t)nd->k.i != NODE_NONE) collect(r, rb, x, (uint32_t)nd->k.i, nd->a, ss, depth + 1);
@@ -351,7 +376,8 @@ static void find_next(tf_assessment *a, const tf_case *c) {
     int target_cat = -1, target_pass = 0;
     if (pt->ncategories) {
         target_cat = a->s.category < 0 ? (int)pt->ncategories - 1 : a->s.category - 1;
-        if (a->s.category < 0 && a->s.passes == 0 && pt->nrequires) target_cat = (int)pt->ncategories - 1;
+        if (a->s.category < 0 && a->s.passes == 0 && pt->nrequires)
+            target_cat = a->s.points_category >= 0 ? a->s.points_category : (int)pt->ncategories - 1;
         if (target_cat >= 0) a->target = pt->categories[target_cat].name;
     }
     if (target_cat < 0 && a->s.passes == 0) {
@@ -366,6 +392,7 @@ static void find_next(tf_assessment *a, const tf_case *c) {
     subjects ss = {.n = 0};
     for (uint32_t i = 0; i < pt->nitems; i++)
         if (!pt->items[i].is_group) collect(r, rb, &x, pt->items[i].node, NODE_NONE, &ss, 0);
+    for (uint32_t i = 0; i < pt->nrequires; i++) collect(r, rb, &x, pt->requires[i].node, NODE_NONE, &ss, 0);
     score trial;
     for (uint32_t k = 0; k < ss.n && a->nnext < PTS_MAX_NEXT; k++) {
         subject *s = &ss.v[k];
@@ -388,10 +415,12 @@ static void find_next(tf_assessment *a, const tf_case *c) {
                     if (!has_cur || cur.i != (int64_t)m) cand[nc++] = m;
             }
         } else {
+            /* every edge but the current value, nearest first: a higher value is not
+             * always better (JLPT N1 is level 1) */
             for (uint32_t i = 0; i < s->nedges; i++)
-                if (s->edges[i] > cv || s->o.kind == OVR_LIST_FLOOR) cand[nc++] = s->edges[i];
-            for (uint32_t i = 1; i < nc; i++) /* insertion sort, ascending */
-                for (uint32_t j = i; j > 0 && cand[j] < cand[j - 1]; j--) {
+                if (s->edges[i] != cv || s->o.kind == OVR_LIST_FLOOR) cand[nc++] = s->edges[i];
+            for (uint32_t i = 1; i < nc; i++) /* insertion sort by distance */
+                for (uint32_t j = i; j > 0 && fabs(cand[j] - cv) < fabs(cand[j - 1] - cv); j--) {
                     double t = cand[j];
                     cand[j] = cand[j - 1];
                     cand[j - 1] = t;
@@ -487,6 +516,14 @@ static void find_ahead(tf_assessment *a, const tf_case *c) {
                 len += (size_t)snprintf(st->what + len, sizeof st->what - len, "%s%s %s -> %s", len ? ", " : "",
                                         a->pt->items[k].id, b1, b2);
         }
+        const ir_points *pt = a->pt;
+        if (cur.category != prev.category && len + 64 < sizeof st->what)
+            len += (size_t)snprintf(st->what + len, sizeof st->what - len, "%scategory %s -> %s", len ? ", " : "",
+                                    prev.category >= 0 ? pt->categories[prev.category].name : "none",
+                                    cur.category >= 0 ? pt->categories[cur.category].name : "none");
+        if (cur.passes != prev.passes && cur.passes >= 0 && len + 32 < sizeof st->what)
+            len += (size_t)snprintf(st->what + len, sizeof st->what - len, "%s%s", len ? ", " : "",
+                                    cur.passes ? "now passes" : "no longer passes");
         prev = cur;
     }
 }
