@@ -112,7 +112,7 @@ long tf_rules_diff_pairs(const tf_rules *r, tf_date from, tf_date to, const char
         changed = -1;
         goto done;
     }
-    memcpy(sorted, tr, ntr * sizeof *tr);
+    if (ntr) memcpy(sorted, tr, ntr * sizeof *tr); /* tr is NULL when nothing changed */
     qsort(sorted, ntr, sizeof *sorted, cmp_tr);
     if (json) {
         json_t *pairs = json_array();
