@@ -6,6 +6,8 @@
 #   make asan     build with ASan + UBSan and -Werror in build-asan/, run every ctest
 #   make fuzz     build the fuzz targets with clang in build-fuzz/, run fuzz_parse for
 #                 FUZZ_SECONDS (default 600) on fuzz/corpus
+#   make fuzz-case  the same for fuzz_case (case documents and decisions) on
+#                 fuzz/corpus-case (docs/fuzzing.md)
 #   make bench    build and run every ./build/bench_* (timings are measured here only)
 #   make deps     install the Debian packages the build needs (scripts/setup.sh)
 #   make clean    remove every build directory
@@ -16,7 +18,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 600
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps build test run asan werror fuzz bench clean
+.PHONY: all deps build test run asan werror fuzz fuzz-build fuzz-case bench clean
 
 all: build
 
@@ -45,11 +47,17 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 
-fuzz: deps
+fuzz-build: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTF_FUZZ=ON
 	cmake --build build-fuzz -j $(JOBS)
+
+fuzz: fuzz-build
 	mkdir -p fuzz/corpus
 	./build-fuzz/fuzz_parse -max_total_time=$(FUZZ_SECONDS) fuzz/corpus
+
+fuzz-case: fuzz-build
+	mkdir -p fuzz/corpus-case
+	./build-fuzz/fuzz_case -max_total_time=$(FUZZ_SECONDS) fuzz/corpus-case
 
 bench: build
 	@set -e; found=0; for b in build/bench_*; do \

@@ -241,6 +241,10 @@ static ast_expr *parse_setlit(parser *p) {
             diag_error(p->d, sp_of(p, decl_kw), "expected '}' closing the set before '%.*s'",
                        (int)decl_kw.len, p->text + decl_kw.off);
             diag_note(p->d, sp_of(p, open), "the set opened here");
+            /* and recover there, so that declaration is parsed rather than skipped: the
+             * lexer's state is its position, so going back is setting it */
+            p->tok = decl_kw;
+            p->lx.pos = decl_kw.off + decl_kw.len;
         } else if (!p->panic) {
             error_here(p, "a country, port or member, or '}'");
             diag_note(p->d, sp_of(p, open), "the set opened here");
