@@ -10,8 +10,8 @@
  *
  * Writing: for one destination, every requirement found in any snapshot becomes a
  * category (visa_free_90, e_visa, ...) with one `set` whose items are the passports of
- * that category in each snapshot, dated with the snapshot's period and cited to it, and
- * one `entry` rule over that set. "visa required" has no rule: it is the rulebook's
+ * that category over a run of consecutive snapshots, dated with the run's period and
+ * cited to its snapshots, and one `entry` rule over that set. "visa required" has no rule: it is the rulebook's
  * `otherwise`. Categories, items and codes are sorted, so the output is deterministic.
  */
 #include "import/passport_index.h"
@@ -355,9 +355,43 @@ static int in_snapshot(const snapshot *s, int dest, int v) {
 
 #define WRAP 88
 
+/* Does passport p hold category v at dest in exactly the snapshots a..b of a run? */
+static int in_run(const pi_data *d, int p, int dest, int v, int a, int b) {
+    if (a > 0 && d->snaps[a - 1]->v[p][dest] == v) return 0;
+    if (b + 1 < d->nsnaps && d->snaps[b + 1]->v[p][dest] == v) return 0;
+    for (int s = a; s <= b; s++)
+        if (d->snaps[s]->v[p][dest] != v) return 0;
+    return 1;
+}
+
+/* Writes the set item of the passports whose run in category v is a..b, if any. */
+static void write_item(FILE *out, const pi_data *d, int dest, int v, int a, int b) {
+    int col = 0, first = 1;
+    for (int p = 0; p < country_count(); p++) {
+        if (!in_run(d, p, dest, v, a, b)) continue;
+        if (first) col = fprintf(out, "  {");
+        else if (col + 3 > WRAP) {
+            fputs("\n  ", out);
+            col = 2;
+        }
+        col += fprintf(out, "%s%s", first ? "" : " ", country_at(p)->code);
+        first = 0;
+    }
+    if (first) return;
+    char b1[11], sid[32];
+    fprintf(out, "} from %s", date_format(d->snaps[a]->date, b1));
+    if (b + 1 < d->nsnaps) fprintf(out, " until %s", date_format(d->snaps[b + 1]->date - 1, b1));
+    fputs(" cite ", out);
+    for (int s = a; s <= b; s++) {
+        source_id(d->snaps[s], sid, sizeof sid);
+        fprintf(out, "%s%s", s > a ? ", " : "", sid);
+    }
+    fputc('\n', out);
+}
+
 tf_rc pi_write_rulebook(const pi_data *d, int dest, const char *command, FILE *out) {
     const country_info *ci = country_at(dest);
-    char id[32], b1[11], b2[11], name[32], title[64];
+    char id[32], b1[11], name[32], title[64];
     snprintf(id, sizeof id, "world.%c%c", ci->code[0] | 0x20, ci->code[1] | 0x20);
 
     /* Kept short: the arena of a compiled rule set holds every rulebook's text. */
@@ -400,25 +434,14 @@ tf_rc pi_write_rulebook(const pi_data *d, int dest, const char *command, FILE *o
         fprintf(out, "\nset %s ", cat_name(v, name, sizeof name));
         put_string(out, cat_title(v, title, sizeof title));
         fputc('\n', out);
-        for (int s = 0; s < d->nsnaps; s++) {
-            const snapshot *sn = d->snaps[s];
-            if (!in_snapshot(sn, dest, v)) continue;
-            int col = fprintf(out, "  {"), first = 1;
-            for (int p = 0; p < country_count(); p++) {
-                if (sn->v[p][dest] != v) continue;
-                if (!first && col + 3 > WRAP) {
-                    fputs("\n  ", out);
-                    col = 2;
-                }
-                col += fprintf(out, "%s%s", first ? "" : " ", country_at(p)->code);
-                first = 0;
-            }
-            char sid[32];
-            source_id(sn, sid, sizeof sid);
-            fprintf(out, "} from %s", date_format(sn->date, b1));
-            if (s + 1 < d->nsnaps) fprintf(out, " until %s", date_format(d->snaps[s + 1]->date - 1, b2));
-            fprintf(out, " cite %s\n", sid);
-        }
+        /* One item per run of consecutive snapshots: a passport in this category from
+         * snapshot a to snapshot b (and not just before a or just after b) belongs to
+         * the item of (a, b), in force from a's date until the day before the snapshot
+         * after b, citing a..b. Most pairs do not change between snapshots, so this
+         * writes each code about once rather than once per snapshot. */
+        for (int a = 0; a < d->nsnaps; a++)
+            for (int b = d->nsnaps - 1; b >= a; b--)
+                write_item(out, d, dest, v, a, b);
     }
 
     for (int k = 0; k < ncats; k++) {
