@@ -106,6 +106,19 @@ static const cli_command commands[] = {
      "Example:\n"
      "  talentflow tour examples\n",
      cmd_tour_options},
+    {"serve", cmd_serve, "Serve the HTTP JSON API and the web page.", "[OPTIONS]",
+     "Starts an HTTP server with the bundled rulebooks (or those under --rules DIR):\n"
+     "POST /v1/check, /v1/assess, /v1/pathway and /v1/batch decide cases; GET\n"
+     "/v1/rulebooks, /v1/diff, /healthz, /metrics and /v1/openapi.json describe the\n"
+     "service; / is the web page. Every decision is committed to the SQLite decision log\n"
+     "(--decision-log) before it is answered. Prints the address, then runs until SIGTERM\n"
+     "or SIGINT (a graceful stop); SIGHUP, or POST /v1/admin/reload with the token of\n"
+     "TALENTFLOW_ADMIN_TOKEN, reloads the rulebooks. See docs/serve.md.\n"
+     "\n"
+     "Examples:\n"
+     "  talentflow serve\n"
+     "  talentflow serve --listen 0.0.0.0:8080 --rules rulebooks --decision-log /var/lib/tf.db\n",
+     cmd_serve_options},
     {"import", cmd_import, "Write rulebooks from open data (the world pack).",
      "passport-index FILE --date DATE [FILE --date DATE]... [-o DIR]",
      "Reads snapshots of the passport-index visa-requirement data set (its tidy ISO2 CSV:\n"
