@@ -1,7 +1,9 @@
 # Makefile — the project's entry points; CMake does the building.
 #
 #   make test     install what is missing, build, run every ctest   (what CI runs first)
-#   make run      build and run the guided tour: ./build/talentflow tour
+#   make run      build and start the service and its web page: ./build/talentflow serve
+#                 (bundled rulebooks, decision log ./talentflow-decisions.db; it prints the
+#                 address; SERVE_ARGS adds options). The tour: ./build/talentflow tour
 #   make werror   build with warnings as errors, in build-werror/
 #   make asan     build with ASan + UBSan and -Werror in build-asan/, run every ctest
 #   make fuzz     build the fuzz targets with clang in build-fuzz/, run fuzz_parse for
@@ -9,6 +11,7 @@
 #   make fuzz-case  the same for fuzz_case (case documents and decisions) on
 #                 fuzz/corpus-case (docs/fuzzing.md)
 #   make bench    build and run every ./build/bench_* (timings are measured here only)
+#   make bench-serve  the service's throughput and latency with wrk (bench/serve/bench.sh)
 #   make deps     install the Debian packages the build needs (scripts/setup.sh)
 #   make clean    remove every build directory
 #
@@ -18,7 +21,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 600
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps build test run asan werror fuzz fuzz-build fuzz-case bench clean
+.PHONY: all deps build test run asan werror fuzz fuzz-build fuzz-case bench bench-serve clean
 
 all: build
 
@@ -35,7 +38,7 @@ test: deps
 
 run: deps
 	$(MAKE) --no-print-directory build
-	./build/talentflow tour
+	./build/talentflow serve $(SERVE_ARGS)
 
 werror: deps
 	cmake -S . -B build-werror -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTF_WERROR=ON
@@ -64,6 +67,9 @@ bench: build
 	    [ -f "$$b" ] && [ -x "$$b" ] || continue; \
 	    found=1; echo "== $$b"; "$$b"; \
 	done; [ $$found = 1 ] || echo "no benchmarks in build/ (add bench/bench_*.c)"
+
+bench-serve: build
+	bash bench/serve/bench.sh
 
 clean:
 	rm -rf build build-asan build-werror build-fuzz
