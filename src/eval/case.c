@@ -257,6 +257,14 @@ static int object(reader *rd, const json_t *obj, char *path, size_t plen, int de
     return 0;
 }
 
+/* True when text[0..len) is nothing but white space. The text need not be NUL-terminated
+ * (strspn would read past it: found by fuzz/fuzz_case.c with a case of one newline). */
+static int all_space(const char *text, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n') return 0;
+    return 1;
+}
+
 tf_rc tf_case_parse_json(const tf_rules *r, const char *text, size_t len, tf_case **out, char *err,
                          size_t errlen) {
     *out = NULL;
@@ -269,7 +277,7 @@ tf_rc tf_case_parse_json(const tf_rules *r, const char *text, size_t len, tf_cas
     json_error_t je;
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!doc) {
-        if (len == 0 || strspn(text, " \t\r\n") == len) fail(&rd, "the case is empty");
+        if (all_space(text, len)) fail(&rd, "the case is empty");
         else fail(&rd, "invalid JSON at line %d, column %d: %s", je.line, je.column, je.text);
         return TF_ECASE;
     }

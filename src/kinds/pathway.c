@@ -25,6 +25,7 @@
 #include "base/date.h"
 #include "eval/case.h"
 #include "eval/eval.h"
+#include "kinds/kinds.h"
 
 #define PW_MAX_CLAUSES 32
 #define PW_MAX_SEGMENTS 256
@@ -88,8 +89,10 @@ size_t tf_rules_routes(const tf_rules *r, const char **ids, size_t max) {
 
 /* ---- dates ------------------------------------------------------------------------ */
 
-/* d moved by k units ('y', 'm', 'd'); a day past the end of the month (29 February in
- * a common year) becomes the month's last day. */
+/* d moved by k units ('y', 'm', 'd'). A day the target month lacks (29 February in a
+ * common year) is, going forward, the first of the next month — an anniversary of 29
+ * February falls on 1 March, as a birthday does (date_age) — and, going back, the
+ * month's last day. */
 static int32_t add_period(int32_t d, int k, char unit) {
     if (unit == 'd') return d + k;
     int y, m, dd;
@@ -97,19 +100,21 @@ static int32_t add_period(int32_t d, int k, char unit) {
     int months = y * 12 + (m - 1) + (unit == 'y' ? 12 * k : k);
     y = months / 12;
     m = months % 12 + 1;
-    int last = date_days_in_month(y, m);
-    if (dd > last) dd = last;
     if (y < 1000) return DATE_MIN;
     if (y > 9999) return DATE_MAX;
+    int last = date_days_in_month(y, m);
+    if (dd > last) return k > 0 ? date_from_ymd(y, m, last) + 1 : date_from_ymd(y, m, last);
     return date_from_ymd(y, m, dd);
 }
 
-/* The window of `len` units before date D: [*lo, *hi]. It ends the day before D, or on
- * D when the route's periods end with the date. */
+/* The window of `len` units before date D: [*lo, *hi]. By default the days from D less
+ * `len` to the day before D ("the five years immediately before the date": before
+ * 2021-03-01, from 2016-03-01). When the route's periods end with the date, the period
+ * ending with D, which begins the day after D less `len` ("the five years ending with
+ * 2029-02-28" begin on 2024-02-29). The two differ only around 29 February. */
 static void window(const history *h, int32_t D, int len, char unit, int32_t *lo, int32_t *hi) {
-    int32_t end = h->inclusive ? D : D - 1;
-    *hi = end;
-    *lo = add_period(end + 1, -len, unit);
+    *hi = h->inclusive ? D : D - 1;
+    *lo = add_period(D, -len, unit) + (h->inclusive ? 1 : 0);
 }
 
 /* ---- counting over intervals ------------------------------------------------------ */
@@ -204,7 +209,7 @@ static int64_t worst_12_months(const history *h, int32_t p0, int32_t e1, int32_t
     do {                                                                               \
         int32_t e_ = (e);                                                              \
         if (e_ >= e1 && e_ <= e2) {                                                    \
-            int32_t s_ = add_period(e_ + 1, -12, 'm');                                 \
+            int32_t s_ = add_period(e_, -12, 'm') + 1;                                 \
             if (s_ < p0) s_ = p0;                                                      \
             int64_t v_ = absent_in(h, s_, e_);                                         \
             if (v_ > worst) worst = v_;                                                \
@@ -271,7 +276,7 @@ static int holds_at(const history *h, const ir_pathway *pw, const ir_wclause *w,
         v = INFINITY;
         ok = 1;
         for (int k = 1; k <= w->len; k++) {
-            int32_t e = add_period(end + 1, -(k - 1), 'y') - 1, s = add_period(end + 1, -k, 'y');
+            int32_t e = k == 1 ? end : add_period(end, -(k - 1), 'y'), s = add_period(end, -k, 'y') + 1;
             double p = (double)present_in(h, s, e, NULL, 0);
             if (p < v) v = p;
             if (p < w->n) ok = 0;
@@ -293,6 +298,29 @@ static int holds_at(const history *h, const ir_pathway *pw, const ir_wclause *w,
     return ok;
 }
 
+/* Collects the dates a condition names (and the days after them) within (D, horizon]. */
+static void date_constants(const ir_rulebook *rb, uint32_t n, int32_t D, int32_t horizon, int32_t *out, uint32_t *k,
+                           uint32_t cap, int depth) {
+    if (n == NODE_NONE || depth > 64 || *k + 2 > cap) return;
+    const ir_node *nd = &rb->nodes[n];
+    if (nd->op == OP_CONST) {
+        if (TYPE_BASE(nd->type) == TY_DATE)
+            for (int32_t d = (int32_t)nd->k.i; d <= (int32_t)nd->k.i + 1; d++)
+                if (d > D && d <= horizon) out[(*k)++] = d;
+        return;
+    }
+    if (nd->op == OP_LET) {
+        date_constants(rb, rb->lets[nd->a].node, D, horizon, out, k, cap, depth + 1);
+        return;
+    }
+    if (nd->op == OP_INPUT || nd->op == OP_VALUE || nd->op == OP_LIST || nd->op == OP_ASOF || nd->op == OP_GIVEN ||
+        nd->op == OP_ELEM || nd->op == OP_LOOPVAR || nd->op == OP_POINTS)
+        return;
+    date_constants(rb, nd->a, D, horizon, out, k, cap, depth + 1);
+    if (nd->op != OP_IN && nd->op != OP_BANDS && nd->op != OP_AGG) date_constants(rb, nd->b, D, horizon, out, k, cap, depth + 1);
+    if (nd->op == OP_IF) date_constants(rb, nd->c, D, horizon, out, k, cap, depth + 1);
+}
+
 /* The first date >= D on which w holds if no further absence occurs; DATE_NONE when not
  * within the horizon. */
 static int32_t earliest_from(const history *h, const ir_pathway *pw, const ir_wclause *w, int32_t D, int32_t horizon) {
@@ -305,7 +333,32 @@ static int32_t earliest_from(const history *h, const ir_pathway *pw, const ir_wc
         int32_t due = add_period(f, w->len, w->unit) - (int32_t)w->early;
         return due > D ? due : D;
     }
-    case WC_EXPR: return DATE_NONE;
+    case WC_EXPR: {
+        /* a condition changes only where the rules do (an epoch starts) or on a date it
+         * names: try those, in order */
+        int32_t cand[512];
+        uint32_t n = 0;
+        for (uint32_t e = 0; e < h->rb->nepochs && n < 256; e++)
+            if (h->rb->epoch_start[e] > D && h->rb->epoch_start[e] <= horizon) cand[n++] = h->rb->epoch_start[e];
+        date_constants(h->rb, w->node, D, horizon, cand, &n, 512, 0);
+        int32_t best = DATE_NONE;
+        for (uint32_t i = 0; i < n; i++)
+            if ((best == DATE_NONE || cand[i] < best) && holds_at(h, pw, w, cand[i], &v)) best = cand[i];
+        return best;
+    }
+    case WC_PRESENT: {
+        /* a day adds at most one counted day, so the first date it can hold is at least
+         * the shortfall away: jump by it, and again, until it holds */
+        int32_t d = D;
+        double got = v;
+        while (d <= horizon) {
+            double gap = w->n - got;
+            d += gap > 1 ? (int32_t)ceil(gap) : 1;
+            if (d > horizon) break;
+            if (holds_at(h, pw, w, d, &got)) return d;
+        }
+        return DATE_NONE;
+    }
     case WC_ON_DAY:
     case WC_EACH_YEAR:
         /* not monotone: step forward; an ON_DAY step jumps over absences */
@@ -363,9 +416,6 @@ static tf_rc read_history(tf_pathway_result *p, const tf_case *c, history *h) {
                         date_format(h->from[i], b1), date_format(h->from[i - 1], b2));
     }
     h->nseg = sl->n;
-    h->a = malloc((al->n + 1) * sizeof *h->a);
-    h->b = malloc((al->n + 1) * sizeof *h->b);
-    h->cum = malloc((al->n + 1) * sizeof *h->cum);
     if (!h->a || !h->b || !h->cum) return fail(p, TF_ENOMEM, "out of memory");
     const ir_pathway *pw = p->pw;
     int32_t prev_ret = DATE_MIN;
@@ -392,18 +442,11 @@ static tf_rc read_history(tf_pathway_result *p, const tf_case *c, history *h) {
     return TF_OK;
 }
 
-tf_rc tf_pathway(const tf_rules *r, const tf_case *c, const char *route, tf_date as_of, tf_pathway_result *p) {
-    memset(p, 0, offsetof(tf_pathway_result, res));
-    p->r = r;
-    p->binding = -1;
-    p->earliest = DATE_NONE;
-    for (uint32_t b = 0; b < r->nbooks; b++)
-        if (r->books[b].pathway && !strcmp(r->books[b].id, route)) p->rb = &r->books[b];
-    if (!p->rb) return fail(p, TF_ENOTFOUND, "no pathway \"%s\"", route);
-    p->pw = p->rb->pathway;
-    if (p->pw->nclauses > PW_MAX_CLAUSES) return fail(p, TF_ELIMIT, "route %s has more than %d requirements", route, PW_MAX_CLAUSES);
-    p->as_of = as_of == TF_DATE_DEFAULT ? date_today() : as_of;
-    history h = {.inclusive = p->pw->period_inclusive, .rb = p->rb, .c = c};
+/* Evaluates the case's history under the route of p->rb as of p->as_of (p set up by
+ * start()), with the caller's buffers for the absences: room for PW_MAX_ABSENCES + 1
+ * intervals. Shared by tf_pathway and pathway_batch. */
+static tf_rc evaluate(tf_pathway_result *p, const tf_case *c, int32_t *abs_a, int32_t *abs_b, int64_t *cum) {
+    history h = {.inclusive = p->pw->period_inclusive, .rb = p->rb, .c = c, .a = abs_a, .b = abs_b, .cum = cum};
     tf_rc rc = read_history(p, c, &h);
     if (rc == TF_OK) {
         const ir_pathway *pw = p->pw;
@@ -445,9 +488,43 @@ tf_rc tf_pathway(const tf_rules *r, const tf_case *c, const char *route, tf_date
         }
         if (p->eligible) p->binding = -1;
     }
-    free(h.a);
-    free(h.b);
-    free(h.cum);
+    return rc;
+}
+
+/* Readies p for an evaluation of the route of rb as of as_of. */
+static tf_rc start(tf_pathway_result *p, const tf_rules *r, const ir_rulebook *rb, tf_date as_of) {
+    memset(p, 0, offsetof(tf_pathway_result, res));
+    p->r = r;
+    p->binding = -1;
+    p->earliest = DATE_NONE;
+    p->rb = rb;
+    p->pw = rb->pathway;
+    p->as_of = as_of == TF_DATE_DEFAULT ? date_today() : as_of;
+    if (p->pw->nclauses > PW_MAX_CLAUSES)
+        return fail(p, TF_ELIMIT, "route %s has more than %d requirements", rb->id, PW_MAX_CLAUSES);
+    return TF_OK;
+}
+
+tf_rc tf_pathway(const tf_rules *r, const tf_case *c, const char *route, tf_date as_of, tf_pathway_result *p) {
+    const ir_rulebook *rb = NULL;
+    for (uint32_t b = 0; b < r->nbooks; b++)
+        if (r->books[b].pathway && !strcmp(r->books[b].id, route)) rb = &r->books[b];
+    if (!rb) {
+        memset(p, 0, offsetof(tf_pathway_result, res));
+        p->r = r;
+        p->binding = -1;
+        p->earliest = DATE_NONE;
+        return fail(p, TF_ENOTFOUND, "no pathway \"%s\"", route);
+    }
+    tf_rc rc = start(p, r, rb, as_of);
+    if (rc) return rc;
+    size_t n = (r->in_absences >= 0 ? c->lists[r->in_absences].n : 0) + 1;
+    int32_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    int64_t *cum = malloc(n * sizeof *cum);
+    rc = evaluate(p, c, a, b, cum);
+    free(a);
+    free(b);
+    free(cum);
     return rc;
 }
 
@@ -551,4 +628,45 @@ void tf_pathway_print(const tf_pathway_result *p, FILE *out) {
         if (w->ncites) fprintf(out, " [%s]", p->rb->sources[w->cites[0]].id);
         fputc('\n', out);
     }
+}
+
+/* ---- a chunk of rows (kinds.h) --------------------------------------------------------- */
+
+typedef struct {
+    tf_pathway_result p;
+    int32_t a[PW_MAX_ABSENCES + 1], b[PW_MAX_ABSENCES + 1];
+    int64_t cum[PW_MAX_ABSENCES + 1];
+} pw_scratch;
+
+void *pathway_scratch_new(void) { return malloc(sizeof(pw_scratch)); }
+void pathway_scratch_free(void *p) { free(p); }
+
+const char *pathway_label(const ir_rulebook *rb, int i) {
+    return rb->pathway && i >= 0 && (uint32_t)i < rb->pathway->nclauses ? rb->pathway->clauses[i].label : "";
+}
+
+/* A history is intervals and binary searches over them: each row is evaluated by the
+ * code tf_pathway runs, on the row copied into the thread's case view. */
+tf_rc pathway_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chunk *ch) {
+    pw_scratch *w = s->pathway_scratch;
+    if (!w) return TF_ENOMEM;
+    for (uint32_t k = 0; k < ch->n; k++) {
+        kind_result *res = &ch->res[k];
+        kind_result_clear(res);
+        if (ch->skip && ch->skip[k]) continue;
+        kind_row_case(s->r, ch->rows, k, s->view);
+        tf_rc rc = start(&w->p, s->r, rb, ch->as_of);
+        if (!rc) rc = evaluate(&w->p, s->view, w->a, w->b, w->cum);
+        res->as_of = w->p.as_of;
+        if (rc) {
+            res->status = (uint8_t)rc;
+            snprintf(ch->msg[k], KIND_MSG, "%s", w->p.error);
+            continue;
+        }
+        res->passes = (int8_t)w->p.eligible;
+        res->date = w->p.earliest == DATE_NONE ? TF_DATE_DEFAULT : w->p.earliest;
+        res->total = tf_pathway_counted(&w->p);
+        res->missing = (int16_t)w->p.binding;
+    }
+    return TF_OK;
 }

@@ -16,6 +16,7 @@
 #include "base/country.h"
 #include "base/date.h"
 #include "lang/lex.h"
+#include "lang/parse.h"
 #include "lang/sema.h"
 
 /* ---- small helpers shared with compile.c ----------------------------------------- */
@@ -809,6 +810,11 @@ static type_t check_expr(ectx *x, ast_expr *e, type_t want) {
     case EX_NAME: t = check_name(x, e, want); break;
     case EX_NUMBER:
         e->is_const = 1;
+        if (!(e->num <= PARSE_MAX_NUMBER)) {
+            /* also keeps the conversions below and in the compiler defined */
+            diag_error(s->d, e->sp, "%.*s is too large a number (at most 10^15)", SP(s, e->sp));
+            break;
+        }
         t = TYPE(e->num == (double)(int64_t)e->num && !memchr(s->texts[e->sp.file] + e->sp.off, '.', e->sp.len)
                      ? TY_INT
                      : TY_NUMBER,
@@ -833,8 +839,15 @@ static type_t check_expr(ectx *x, ast_expr *e, type_t want) {
         t = TYPE(TY_TIME, 0, 0);
         break;
     }
-    case EX_DURATION: e->is_const = 1; t = TYPE(TY_DURATION, 0, 0); break;
-    case EX_MONEY: e->is_const = 1; t = TYPE(TY_MONEY, 0, (uint32_t)e->ival); break;
+    case EX_DURATION:
+    case EX_MONEY:
+        e->is_const = 1;
+        if (!(e->num <= PARSE_MAX_NUMBER)) {
+            diag_error(s->d, e->sp, "%.*s is too large (at most 10^15)", SP(s, e->sp));
+            break;
+        }
+        t = e->kind == EX_DURATION ? TYPE(TY_DURATION, 0, 0) : TYPE(TY_MONEY, 0, (uint32_t)e->ival);
+        break;
     case EX_BOOL: e->is_const = 1; t = TYPE(TY_BOOL, 0, 0); break;
     case EX_SETLIT: t = check_setlit(x, e, want); break;
     case EX_BINARY: t = check_binary(x, e); break;

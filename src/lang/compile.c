@@ -866,11 +866,11 @@ static void compile_book(sema *s, uint32_t bi) {
     if (c.oom) goto out;
     ib->nodes = arena_array(c.m, c.nnodes ? c.nnodes : 1, sizeof(ir_node));
     if (!ib->nodes) goto out;
-    memcpy(ib->nodes, c.nodes, c.nnodes * sizeof(ir_node));
+    if (c.nnodes) memcpy(ib->nodes, c.nodes, c.nnodes * sizeof(ir_node)); /* c.nodes is NULL when 0 */
     ib->nnodes = c.nnodes;
     ib->bands = arena_array(c.m, c.nbands ? c.nbands : 1, sizeof(ir_band));
     if (!ib->bands) goto out;
-    memcpy(ib->bands, c.bands, c.nbands * sizeof(ir_band));
+    if (c.nbands) memcpy(ib->bands, c.bands, c.nbands * sizeof(ir_band));
     ib->nbands = c.nbands;
     build_epochs(&c);
 out:

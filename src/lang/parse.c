@@ -396,7 +396,8 @@ static ast_expr *parse_atom(parser *p) {
                 e = new_expr(p, EX_DURATION, sp_join(sp_of(p, t), sp_of(p, p->prev)));
                 if (e) {
                     e->num = num;
-                    e->ival = (int64_t)(num * (double)per + 0.5);
+                    /* the checker reports a number too large; meanwhile convert none */
+                    if (num <= PARSE_MAX_NUMBER) e->ival = (int64_t)(num * (double)per + 0.5);
                 }
                 return e;
             }

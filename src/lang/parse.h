@@ -17,4 +17,9 @@ ast_rulebook *parse_file(arena *a, tf_diags *d, uint32_t file, const char *text,
 
 #define PARSE_MAX_DEPTH 200
 
+/* The largest magnitude of a number written in a rulebook (as the case reader allows for
+ * a case's numbers). The checker reports a larger one; below it a number converts to an
+ * integer, and a duration to minutes, without overflow. */
+#define PARSE_MAX_NUMBER 1e15
+
 #endif

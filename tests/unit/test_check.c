@@ -338,6 +338,56 @@ static void test_ambiguous_member(void **state)
                   "5:26: unknown name holiday");
 }
 
+/* ---- found by fuzzing (fuzz/corpus/regress-*, fuzz/corpus-case/regress-*) ------------ */
+
+/* A rulebook with no declaration compiles to no IR nodes: nothing is copied from NULL
+ * (UB that only UBSan sees: run under `make asan`). */
+static void test_empty_rulebook(void **state)
+{
+    (void)state;
+    tf_rules *r;
+    tf_diags *d = compile("rulebook cr", &r);
+    assert_int_equal(d->n, 0);
+    assert_non_null(r);
+    tf_rules_free(r);
+    tf_diags_free(d);
+}
+
+/* A number too large for an integer was converted to one anyway (UB): now an error. */
+static void test_huge_numbers(void **state)
+{
+    (void)state;
+    EXPECT_ERRORS("rulebook t\n"
+                  "value a = 777777777777777777777777777777777777777777777777777777777777777\n"
+                  "value b = 99999999999999999999 days\n"
+                  "value c = 1000000000000001 CNY\n"
+                  "value d = 1000000000000000 + 0.5\n",
+                  "2:11: 777777777777777777777777777777777777777777777777777777777777777 is too large a number "
+                  "(at most 10^15)",
+                  "3:11: 99999999999999999999 days is too large (at most 10^15)",
+                  "4:11: 1000000000000001 CNY is too large (at most 10^15)");
+}
+
+/* A case document need not be NUL-terminated: white space only is an empty case, and
+ * nothing past len is read (strspn did: a case of one newline, under ASan). */
+static void test_case_not_terminated(void **state)
+{
+    (void)state;
+    tf_rules *r;
+    tf_diags *d = compile("rulebook t\n", &r);
+    tf_diags_free(d);
+    assert_non_null(r);
+    static const char buf[] = "\n\t  {\"nationality\": \"FR\"}";
+    tf_case *c = NULL;
+    char err[128];
+    assert_int_equal(tf_case_parse_json(r, buf, 4, &c, err, sizeof err), TF_ECASE);
+    assert_null(c);
+    assert_string_equal(err, "the case is empty");
+    assert_int_equal(tf_case_parse_json(r, buf, sizeof buf - 1, &c, err, sizeof err), TF_OK);
+    tf_case_free(c);
+    tf_rules_free(r);
+}
+
 /* ---- evaluation --------------------------------------------------------------------- */
 
 /* A rulebook for CN in which the nationality selects the rule under test. */
@@ -584,6 +634,9 @@ int main(void)
         cmocka_unit_test(test_rule_without_cite),
         cmocka_unit_test(test_unknown_source),
         cmocka_unit_test(test_ambiguous_member),
+        cmocka_unit_test(test_empty_rulebook),
+        cmocka_unit_test(test_huge_numbers),
+        cmocka_unit_test(test_case_not_terminated),
         cmocka_unit_test(test_three_valued),
         cmocka_unit_test_setup_teardown(test_stay_counting, eval_setup, eval_teardown),
         cmocka_unit_test_setup_teardown(test_exit_time, eval_setup, eval_teardown),
