@@ -27,16 +27,28 @@ tf_case *case_new(const tf_rules *r) {
     if (!c) return NULL;
     c->r = r;
     arena_init(&c->mem, 4096, 0);
-    uint32_t n = r->ninputs ? r->ninputs : 1;
-    c->vals = arena_array(&c->mem, n, sizeof(rv));
-    c->lists = arena_array(&c->mem, n, sizeof(ev_list));
-    c->known = arena_array(&c->mem, n, 1);
-    c->text = arena_array(&c->mem, n, sizeof(char *));
-    if (!c->lists || arena_failed(&c->mem)) {
+    size_t n = r->ninputs ? r->ninputs : 1;
+    /* the slots live outside the arena, so that case_clear can reset it */
+    c->vals = calloc(n, sizeof(rv));
+    c->lists = calloc(n, sizeof(ev_list));
+    c->known = calloc(n, 1);
+    c->text = calloc(n, sizeof(char *));
+    if (!c->vals || !c->lists || !c->known || !c->text) {
         tf_case_free(c);
         return NULL;
     }
     return c;
+}
+
+void case_clear(tf_case *c) {
+    size_t n = c->r->ninputs ? c->r->ninputs : 1;
+    memset(c->vals, 0, n * sizeof(rv));
+    memset(c->lists, 0, n * sizeof(ev_list));
+    memset(c->known, 0, n);
+    memset(c->text, 0, n * sizeof(char *));
+    json_decref(c->doc);
+    c->doc = NULL;
+    arena_reset(&c->mem);
 }
 
 void case_set(tf_case *c, uint32_t i, rv v, const char *text) {
@@ -54,11 +66,16 @@ void tf_case_free(tf_case *c) {
     if (!c) return;
     json_decref(c->doc);
     arena_free(&c->mem);
+    free(c->vals);
+    free(c->lists);
+    free(c->known);
+    free(c->text);
     free(c);
 }
 
 typedef struct {
     tf_case *c;
+    const tf_rules *r;
     char *err;
     size_t errlen;
 } reader;
@@ -93,9 +110,61 @@ static const char *enum_list(const ir_enum *e, char *buf, size_t n) {
     return buf;
 }
 
+/* Converts the text s[0..len) of a value of type t, for the types whose JSON form is a
+ * string (date, time, country, port, member); `shown` is how the value is quoted in a
+ * message. Returns 0, or -1 after writing the message. */
+static int from_text(reader *rd, const char *path, type_t t, const char *s, size_t sl, const char *shown, rv *out,
+                     const char **text) {
+    const tf_rules *r = rd->r;
+    *text = NULL;
+    switch (TYPE_BASE(t)) {
+    case TY_DATE: {
+        int32_t d;
+        if (!s || !date_parse(s, sl, &d)) return fail(rd, "%s: %s is not a date (YYYY-MM-DD)", path, shown);
+        out->i = d;
+        return 0;
+    }
+    case TY_TIME: {
+        int32_t m;
+        if (!s || !time_parse(s, sl, &m)) return fail(rd, "%s: %s is not a time of day (HH:MM)", path, shown);
+        out->i = m;
+        return 0;
+    }
+    case TY_COUNTRY: {
+        int c = s ? country_find(s, sl) : -1;
+        if (c < 0) return fail(rd, "%s: %s is not a country code (ISO 3166-1 alpha-2)", path, shown);
+        out->i = c;
+        return 0;
+    }
+    case TY_PORT: {
+        int p = s ? ir_port_find(r, s, sl) : -1;
+        if (p >= 0) {
+            out->i = p;
+            return 0;
+        }
+        int ok = s && sl == 3;
+        for (size_t i = 0; ok && i < 3; i++) ok = s[i] >= 'A' && s[i] <= 'Z';
+        if (!ok) return fail(rd, "%s: %s is not a port code (an IATA code such as PEK, or a declared port id)", path, shown);
+        out->i = PORT_UNDESIGNATED;
+        *text = s;
+        return 0;
+    }
+    case TY_ENUM: {
+        const ir_enum *e = &r->enums[TYPE_ARG(t)];
+        for (uint32_t i = 0; s && i < e->nmembers; i++)
+            if (strlen(e->members[i]) == sl && !memcmp(e->members[i], s, sl)) {
+                out->i = i;
+                return 0;
+            }
+        char list[512];
+        return fail(rd, "%s: %s is not one of %s", path, shown, enum_list(e, list, sizeof list));
+    }
+    default: return fail(rd, "%s: this field cannot be read", path);
+    }
+}
+
 /* Converts one scalar JSON value of type t; on failure writes the message. */
 static int scalar(reader *rd, const char *path, type_t t, const json_t *v, rv *out, const char **text) {
-    const tf_rules *r = rd->c->r;
     char b[80];
     const char *s = json_is_string(v) ? json_string_value(v) : NULL;
     size_t sl = s ? json_string_length(v) : 0;
@@ -118,57 +187,95 @@ static int scalar(reader *rd, const char *path, type_t t, const json_t *v, rv *o
             return fail(rd, "%s: %s is not a number", path, shown(v, b));
         out->d = json_number_value(v);
         return 0;
-    case TY_DATE: {
-        int32_t d;
-        if (!s || !date_parse(s, sl, &d)) return fail(rd, "%s: %s is not a date (YYYY-MM-DD)", path, shown(v, b));
-        out->i = d;
-        return 0;
-    }
-    case TY_TIME: {
-        int32_t m;
-        if (!s || !time_parse(s, sl, &m)) return fail(rd, "%s: %s is not a time of day (HH:MM)", path, shown(v, b));
-        out->i = m;
-        return 0;
-    }
     case TY_DURATION:
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000)
             return fail(rd, "%s: %s is not a number of days", path, shown(v, b));
         out->i = json_integer_value(v) * 1440;
         return 0;
-    case TY_COUNTRY: {
-        int c = s ? country_find(s, sl) : -1;
-        if (c < 0) return fail(rd, "%s: %s is not a country code (ISO 3166-1 alpha-2)", path, shown(v, b));
-        out->i = c;
-        return 0;
-    }
-    case TY_PORT: {
-        int p = s ? ir_port_find(r, s, sl) : -1;
-        if (p >= 0) {
-            out->i = p;
-            return 0;
-        }
-        int ok = s && sl == 3;
-        for (size_t i = 0; ok && i < 3; i++) ok = s[i] >= 'A' && s[i] <= 'Z';
-        if (!ok) return fail(rd, "%s: %s is not a port code (an IATA code such as PEK, or a declared port id)", path, shown(v, b));
-        out->i = PORT_UNDESIGNATED;
-        *text = arena_strndup(&rd->c->mem, s, sl);
-        return 0;
-    }
     case TY_STRING:
         if (!s) return fail(rd, "%s: %s is not a string", path, shown(v, b));
         out->s = arena_strndup(&rd->c->mem, s, sl);
         return 0;
-    case TY_ENUM: {
-        const ir_enum *e = &r->enums[TYPE_ARG(t)];
-        for (uint32_t i = 0; s && i < e->nmembers; i++)
-            if (strlen(e->members[i]) == sl && !memcmp(e->members[i], s, sl)) {
-                out->i = i;
-                return 0;
-            }
-        char list[512];
-        return fail(rd, "%s: %s is not one of %s", path, shown(v, b), enum_list(e, list, sizeof list));
+    default:
+        if (from_text(rd, path, t, s, sl, shown(v, b), out, text)) return -1;
+        if (*text) *text = arena_strndup(&rd->c->mem, s, sl);
+        return 0;
     }
-    default: return fail(rd, "%s: this field cannot be read", path);
+}
+
+/* ---- values as text (a CSV field) -------------------------------------------------- */
+
+/* A decimal number without exponent, exactly as strtod reads it: digits with at most
+ * one point and a sign; false when the text is not one (then strtod decides). Exact
+ * because a mantissa below 2^53 and a power of ten up to 1e22 are both exact doubles
+ * and one division rounds correctly. */
+static bool fast_decimal(const char *s, size_t n, double *out) {
+    size_t i = 0;
+    int neg = 0, point = -1, digits = 0;
+    uint64_t m = 0;
+    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    for (; i < n; i++) {
+        if (s[i] == '.' && point < 0) point = digits;
+        else if (s[i] >= '0' && s[i] <= '9' && digits < 15) m = m * 10 + (uint64_t)(s[i] - '0'), digits++;
+        else return false;
+    }
+    if (!digits) return false;
+    static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double d = (double)m;
+    if (point >= 0) d /= p10[digits - point];
+    *out = neg ? -d : d;
+    return true;
+}
+
+/* The number in s[0..n), or false when the text is not a finite number. */
+static bool text_number(const char *s, size_t n, double *out) {
+    if (fast_decimal(s, n, out)) return true;
+    char buf[64];
+    if (!n || n >= sizeof buf) return false;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    char *end;
+    double d = strtod(buf, &end);
+    if (end != buf + n || !isfinite(d)) return false;
+    *out = d;
+    return true;
+}
+
+int case_text_value(const tf_rules *r, const char *path, type_t t, const char *s, size_t len, rv *out, int *undesignated,
+                    char *err, size_t errlen) {
+    reader rd = {NULL, r, err, errlen};
+    char b[80];
+    if (len > 60) snprintf(b, sizeof b, "\"%.56s...\"", s);
+    else snprintf(b, sizeof b, "\"%.*s\"", (int)len, s);
+    double d;
+    const char *text = NULL;
+    *undesignated = 0;
+    switch (TYPE_BASE(t)) {
+    case TY_BOOL:
+        if (len == 4 && !memcmp(s, "true", 4)) out->i = 1;
+        else if (len == 5 && !memcmp(s, "false", 5)) out->i = 0;
+        else return fail(&rd, "%s: %s is not true or false", path, b);
+        return 0;
+    case TY_INT:
+        if (!text_number(s, len, &d) || d != floor(d) || fabs(d) > 1e12)
+            return fail(&rd, "%s: %s is not a whole number", path, b);
+        out->i = (int64_t)d;
+        return 0;
+    case TY_NUMBER:
+    case TY_MONEY:
+        if (!text_number(s, len, &d) || fabs(d) > 1e15) return fail(&rd, "%s: %s is not a number", path, b);
+        out->d = d;
+        return 0;
+    case TY_DURATION:
+        if (!text_number(s, len, &d) || d != floor(d) || d < 0 || d > 1000000)
+            return fail(&rd, "%s: %s is not a number of days", path, b);
+        out->i = (int64_t)d * 1440;
+        return 0;
+    case TY_STRING: return 0; /* the caller keeps the text */
+    default:
+        if (from_text(&rd, path, t, s, len, b, out, &text)) return -1;
+        *undesignated = text != NULL;
+        return 0;
     }
 }
 
@@ -220,7 +327,7 @@ static int is_parent(const tf_rules *r, const char *path, size_t n) {
 }
 
 static int object(reader *rd, const json_t *obj, char *path, size_t plen, int depth) {
-    const tf_rules *r = rd->c->r;
+    const tf_rules *r = rd->r;
     const char *key;
     json_t *v;
     char b[80];
@@ -265,11 +372,30 @@ static int all_space(const char *text, size_t len) {
     return 1;
 }
 
+tf_rc case_read_doc(tf_case *c, const json_t *doc, char *err, size_t errlen) {
+    const tf_rules *r = c->r;
+    reader rd = {c, r, err, errlen};
+    if (errlen) err[0] = 0;
+    if (!json_is_object(doc)) {
+        fail(&rd, "the case must be a JSON object");
+        return TF_ECASE;
+    }
+    char path[256] = "";
+    if (object(&rd, doc, path, 0, 0)) return TF_ECASE;
+    for (uint32_t i = 0; i < r->ninputs; i++)
+        if (r->inputs[i].required && !c->known[i]) {
+            fail(&rd, "%s: missing", r->inputs[i].name);
+            return TF_ECASE;
+        }
+    case_apply_defaults(c);
+    return arena_failed(&c->mem) ? TF_ENOMEM : TF_OK;
+}
+
 tf_rc tf_case_parse_json(const tf_rules *r, const char *text, size_t len, tf_case **out, char *err,
                          size_t errlen) {
     *out = NULL;
     if (errlen) err[0] = 0;
-    reader rd = {NULL, err, errlen};
+    reader rd = {NULL, r, err, errlen};
     if (len > MAX_CASE_BYTES) {
         fail(&rd, "the case is larger than %u MiB", MAX_CASE_BYTES >> 20);
         return TF_ELIMIT;
@@ -281,30 +407,17 @@ tf_rc tf_case_parse_json(const tf_rules *r, const char *text, size_t len, tf_cas
         else fail(&rd, "invalid JSON at line %d, column %d: %s", je.line, je.column, je.text);
         return TF_ECASE;
     }
-    if (!json_is_object(doc)) {
-        json_decref(doc);
-        fail(&rd, "the case must be a JSON object");
-        return TF_ECASE;
-    }
     tf_case *c = case_new(r);
     if (!c) {
         json_decref(doc);
         return TF_ENOMEM;
     }
     c->doc = doc;
-    rd.c = c;
-    char path[256] = "";
-    if (object(&rd, doc, path, 0, 0)) {
+    tf_rc rc = case_read_doc(c, doc, err, errlen);
+    if (rc != TF_OK) {
         tf_case_free(c);
-        return TF_ECASE;
+        return rc;
     }
-    for (uint32_t i = 0; i < r->ninputs; i++)
-        if (r->inputs[i].required && !c->known[i]) {
-            fail(&rd, "%s: missing", r->inputs[i].name);
-            tf_case_free(c);
-            return TF_ECASE;
-        }
-    case_apply_defaults(c);
     *out = c;
     return TF_OK;
 }

@@ -31,5 +31,18 @@ tf_case *case_new(const tf_rules *r);
 void case_set(tf_case *c, uint32_t i, rv v, const char *text);
 /* Applies the declared defaults to inputs the case does not give. */
 void case_apply_defaults(tf_case *c);
+/* Empties c for another document (keeps its memory: a batch reuses one case per thread). */
+void case_clear(tf_case *c);
+/* Reads the case document doc (a JSON object) into the empty case c, as
+ * tf_case_parse_json does; doc stays the caller's. TF_ECASE with the message in err. */
+tf_rc case_read_doc(tf_case *c, const json_t *doc, char *err, size_t errlen);
+/* Converts the text s[0..len) (a CSV field) to a value of the scalar type t, with the
+ * checks and the messages of the JSON reader ("path: \"x\" is not a date ..."): true
+ * and false for a bool, a decimal number, a day count for a duration, a code or member
+ * name otherwise. A string is left to the caller (it keeps the text). Sets
+ * *undesignated for a well-formed port code no rulebook declares. Returns 0, or -1
+ * with the message in err. */
+int case_text_value(const tf_rules *r, const char *path, type_t t, const char *s, size_t len, rv *out, int *undesignated,
+                    char *err, size_t errlen);
 
 #endif

@@ -18,7 +18,7 @@ static rv elem_at(const ev_list *l, uint32_t j, uint32_t field) { return l->v[(s
 
 /* An aggregate over a list: sum, min, max, count, all, any, with an optional filter
  * (`where`) and map (`for`). Sums and extremes are in doubles when the node's type is a
- * number, else in integers. */
+ * number, else in integers (ev_agg_step, shared with the column evaluator). */
 static int eval_agg(const ev_ctx *x, const ir_node *nd, rv *out) {
     rv lv;
     if (!eval_node(x, nd->a, &lv)) return 0;
@@ -30,9 +30,8 @@ static int eval_agg(const ev_ctx *x, const ir_node *nd, rv *out) {
     int elem_dbl = TYPE_ELEM(ln->type) == TY_NUMBER || TYPE_ELEM(ln->type) == TY_MONEY;
     uint32_t map = (uint32_t)nd->k.i;
     ev_frame *fr = x->fr, saved = fr ? *fr : (ev_frame){0};
-    int64_t si = 0;
-    double sd = 0;
-    int have = 0, count = 0, all = 1, any = 0, known = 1;
+    ev_agg g;
+    ev_agg_init(&g);
     for (uint32_t j = 0; j < n; j++) {
         rv v = elem_at(l, j, field1 ? field1 - 1 : 0);
         if (x->ovr && x->ovr->kind == OVR_LIST_FLOOR && x->ovr->index == input) {
@@ -42,50 +41,16 @@ static int eval_agg(const ev_ctx *x, const ir_node *nd, rv *out) {
             fr->elem = &l->v[(size_t)j * l->nfields];
             fr->var = v;
         }
+        int keep = 1, known = 1;
         if (nd->b != NODE_NONE) {
-            rv keep;
-            if (!fr || !eval_node(x, nd->b, &keep)) {
-                known = 0;
-                continue;
-            }
-            if (!keep.i) continue;
+            rv k;
+            keep = fr && eval_node(x, nd->b, &k) ? k.i != 0 : -1;
         }
-        int vdbl = elem_dbl;
-        if (map != NODE_NONE) {
-            if (!fr || !eval_node(x, map, &v)) {
-                known = 0;
-                continue;
-            }
-            vdbl = dbl;
-        }
-        count++;
-        if (fn == FN_ALL) all &= v.i != 0;
-        else if (fn == FN_ANY) any |= v.i != 0;
-        else if (dbl) {
-            double d = vdbl ? v.d : (double)v.i;
-            if (fn == FN_SUM) sd += d;
-            else if (!have || (fn == FN_MIN ? d < sd : d > sd)) sd = d;
-        } else {
-            if (fn == FN_SUM) si += v.i;
-            else if (!have || (fn == FN_MIN ? v.i < si : v.i > si)) si = v.i;
-        }
-        have = 1;
+        if (keep == 1 && map != NODE_NONE) known = fr && eval_node(x, map, &v);
+        ev_agg_step(&g, fn, dbl, keep, known, map != NODE_NONE ? dbl : elem_dbl, v);
     }
     if (fr) *fr = saved;
-    switch (fn) {
-    case FN_COUNT: out->i = count; return known;
-    case FN_ALL: out->i = all; return known;
-    case FN_ANY: out->i = any; return known || any;
-    case FN_SUM:
-        if (dbl) out->d = sd;
-        else out->i = si;
-        return known;
-    default: /* min, max: unknown over an empty list */
-        if (!have) return 0;
-        if (dbl) out->d = sd;
-        else out->i = si;
-        return known;
-    }
+    return ev_agg_end(&g, fn, dbl, out);
 }
 
 /* The value of the first band that holds the subject. */
@@ -95,24 +60,13 @@ static int eval_bands(const ev_ctx *x, const ir_node *nd, rv *out) {
     int dbl = nd->pad;
     for (uint32_t i = 0; i < nd->c; i++) {
         const ir_band *b = &x->rb->bands[nd->b + i];
-        int holds;
-        if (b->op == BAND_ELSE) {
-            holds = 1;
-        } else {
-            rv lo, hi = {0};
+        rv lo = {0}, hi = {0};
+        if (b->op != BAND_ELSE) {
             if (!eval_node(x, b->lo, &lo)) return 0;
             if (b->op == BAND_TO && !eval_node(x, b->hi, &hi)) return 0;
-            double sv = dbl ? s.d : (double)s.i, lv = dbl ? lo.d : (double)lo.i, hv = dbl ? hi.d : (double)hi.i;
-            switch (b->op) {
-            case BAND_LT: holds = sv < lv; break;
-            case BAND_LE: holds = sv <= lv; break;
-            case BAND_GT: holds = sv > lv; break;
-            case BAND_GE: holds = sv >= lv; break;
-            case BAND_EQ: holds = sv == lv; break;
-            default: holds = sv >= lv && sv <= hv; break;
-            }
         }
-        if (holds) return eval_node(x, b->val, out);
+        if (ev_band_holds(b->op, dbl ? s.d : (double)s.i, dbl ? lo.d : (double)lo.i, dbl ? hi.d : (double)hi.i))
+            return eval_node(x, b->val, out);
     }
     return 0;
 }
@@ -135,10 +89,6 @@ int eval_node(const ev_ctx *x, uint32_t n, rv *out) {
     case OP_IN:
         if (!eval_node(x, nd->a, &a)) return 0;
         out->i = bits_has(&x->ep->sets[nd->b], (uint32_t)a.i) ^ (int)nd->c;
-        return 1;
-    case OP_NOT:
-        if (!eval_node(x, nd->a, &a)) return 0;
-        out->i = !a.i;
         return 1;
     case OP_AND:
         ka = eval_node(x, nd->a, &a);
@@ -189,44 +139,25 @@ int eval_node(const ev_ctx *x, uint32_t n, rv *out) {
     }
     /* unary and binary operators: operands first */
     if (!eval_node(x, nd->a, &a)) return 0;
-    if (nd->op == OP_NEG_I) return out->i = -a.i, 1;
-    if (nd->op == OP_NEG_D) return out->d = -a.d, 1;
-    if (nd->op == OP_I2D) return out->d = (double)a.i, 1;
-    if (nd->op == OP_D2I) return out->i = (int64_t)(a.d < 0 ? a.d - 0.5 : a.d + 0.5), 1;
-    if (nd->op == OP_DAYS2MIN) return out->i = a.i * 1440, 1;
+    rv o;
+    switch ((opcode)nd->op) {
+#define EV_UN_CASE(op, result) \
+    case op: result; *out = o; return 1;
+        EV_UNARY(EV_UN_CASE)
+#undef EV_UN_CASE
+    default: break;
+    }
     if (!eval_node(x, nd->b, &b)) return 0;
     switch ((opcode)nd->op) {
-    case OP_EQ_I: out->i = a.i == b.i; break;
-    case OP_NE_I: out->i = a.i != b.i; break;
-    case OP_LT_I: out->i = a.i < b.i; break;
-    case OP_LE_I: out->i = a.i <= b.i; break;
-    case OP_GT_I: out->i = a.i > b.i; break;
-    case OP_GE_I: out->i = a.i >= b.i; break;
-    case OP_EQ_D: out->i = a.d == b.d; break;
-    case OP_NE_D: out->i = a.d != b.d; break;
-    case OP_LT_D: out->i = a.d < b.d; break;
-    case OP_LE_D: out->i = a.d <= b.d; break;
-    case OP_GT_D: out->i = a.d > b.d; break;
-    case OP_GE_D: out->i = a.d >= b.d; break;
-    case OP_EQ_S: out->i = strcmp(a.s, b.s) == 0; break;
-    case OP_NE_S: out->i = strcmp(a.s, b.s) != 0; break;
-    case OP_ADD_I: out->i = a.i + b.i; break;
-    case OP_SUB_I: out->i = a.i - b.i; break;
-    case OP_MUL_I: out->i = a.i * b.i; break;
-    case OP_DIV_I:
-        if (!b.i) return 0;
-        out->i = a.i / b.i;
+#define EV_BIN_CASE(op, result, defined) \
+    case op:                             \
+        if (!(defined)) return 0;        \
+        result;                          \
         break;
-    case OP_ADD_D: out->d = a.d + b.d; break;
-    case OP_SUB_D: out->d = a.d - b.d; break;
-    case OP_MUL_D: out->d = a.d * b.d; break;
-    case OP_DIV_D:
-        if (b.d == 0) return 0;
-        out->d = a.d / b.d;
-        break;
-    case OP_DATE_ADD: out->i = a.i + b.i / 1440; break;
-    case OP_DATE_SUB: out->i = a.i - b.i / 1440; break;
+        EV_BINARY(EV_BIN_CASE)
+#undef EV_BIN_CASE
     default: return 0;
     }
+    *out = o;
     return 1;
 }

@@ -24,6 +24,7 @@
 #include "base/date.h"
 #include "eval/case.h"
 #include "eval/eval.h"
+#include "kinds/kinds.h"
 
 #define PTS_MAX_ITEMS 128
 #define PTS_MAX_REQ 16
@@ -115,31 +116,19 @@ static int missing_under(const ir_rulebook *rb, const tf_case *c, uint32_t n, in
     }
 }
 
-/* Scores the case as of `day`, with one override (or none). */
-static void score_at(const tf_rules *r, const ir_rulebook *rb, const tf_case *c, int32_t day, const ev_override *ovr,
-                     score *s) {
-    const ir_points *pt = rb->points;
-    ev_frame fr = {0};
-    ev_ctx x = {.rb = rb, .ep = ir_epoch_at(rb, day), .in = c->vals, .known = c->known, .lists = c->lists,
-                .as_of = day, .fr = &fr, .ovr = ovr};
-    (void)r;
+/* ---- the per-row logic of a score, shared by tf_assess and points_batch ------------ */
+
+/* Caps every factor at its maximum, sums the groups bottom-up (capped at theirs) and the
+ * items that belong to no group into the total. On entry pts[1 + i] and known[1 + i]
+ * hold every factor's points (0 where unknown); mx[i] and mk[i] the value of item i's
+ * maximum where it has one (mk: known). On return pts[0] is the total and known[0] says
+ * whether every item that counts was known. */
+static void fold_points(const ir_points *pt, double *pts, uint8_t *known, const double *mx, const uint8_t *mk) {
     uint32_t n = pt->nitems;
-    /* factors */
     for (uint32_t i = 0; i < n; i++) {
         const ir_item *it = &pt->items[i];
-        s->known[1 + i] = 1;
-        s->missing[1 + i] = -1;
-        if (it->is_group) continue;
-        rv v;
-        if (eval_node(&x, it->node, &v)) {
-            s->pts[1 + i] = v.d;
-        } else {
-            s->pts[1 + i] = 0;
-            s->known[1 + i] = 0;
-            s->missing[1 + i] = (int16_t)missing_under(rb, c, it->node, 0);
-        }
-        rv m;
-        if (it->max != NODE_NONE && eval_node(&x, it->max, &m) && s->pts[1 + i] > m.d) s->pts[1 + i] = m.d;
+        if (it->is_group) known[1 + i] = 1;
+        else if (it->max != NODE_NONE && mk[i] && pts[1 + i] > mx[i]) pts[1 + i] = mx[i];
     }
     /* groups, innermost first: a group's members are summed once all are done */
     uint8_t done[PTS_MAX_ITEMS];
@@ -153,49 +142,79 @@ static void score_at(const tf_rules *r, const ir_rulebook *rb, const tf_case *c,
             double sum = 0;
             for (uint32_t k = 0; k < g->nmembers && ready; k++) {
                 ready = done[g->members[k]];
-                sum += s->pts[1 + g->members[k]];
-                if (!s->known[1 + g->members[k]]) s->known[1 + i] = 0;
+                sum += pts[1 + g->members[k]];
+                if (!known[1 + g->members[k]]) known[1 + i] = 0;
             }
             if (!ready) continue;
-            rv m;
-            if (g->max != NODE_NONE && eval_node(&x, g->max, &m) && sum > m.d) sum = m.d;
-            s->pts[1 + i] = sum;
+            if (g->max != NODE_NONE && mk[i] && sum > mx[i]) sum = mx[i];
+            pts[1 + i] = sum;
             done[i] = 1;
             progress = 1;
         }
         if (!progress) break;
     }
     double total = 0;
-    s->known[0] = 1;
+    known[0] = 1;
     for (uint32_t i = 0; i < n; i++)
         if (pt->items[i].owner < 0) {
-            total += s->pts[1 + i];
-            if (!s->known[1 + i]) s->known[0] = 0;
+            total += pts[1 + i];
+            if (!known[1 + i]) known[0] = 0;
         }
-    s->pts[0] = total;
-    fr.points = s->pts;
+    pts[0] = total;
+}
+
+/* The tier from the conditions evaluated with the points visible: cat[i] (category i's
+ * condition holds), pass (the pass mark's, -1 without one), req[i] (each hard
+ * requirement's). The first category that holds, none when a requirement fails. */
+static void fold_tier(const ir_points *pt, const uint8_t *cat, int pass, const uint8_t *req, score *s) {
     s->category = -1;
-    for (uint32_t i = 0; i < pt->ncategories; i++) {
-        rv v;
-        if (eval_node(&x, pt->categories[i].node, &v) && v.i) {
+    for (uint32_t i = 0; i < pt->ncategories; i++)
+        if (cat[i]) {
             s->category = (int)i;
             break;
         }
-    }
-    s->pass_ok = -1;
-    if (pt->pass != NODE_NONE) {
-        rv v;
-        s->pass_ok = eval_node(&x, pt->pass, &v) && v.i;
-    }
+    s->pass_ok = pass;
     int reqs_ok = 1;
     for (uint32_t i = 0; i < pt->nrequires && i < PTS_MAX_REQ; i++) {
-        rv v;
-        s->req_ok[i] = (uint8_t)(eval_node(&x, pt->requires[i].node, &v) && v.i);
-        reqs_ok &= s->req_ok[i];
+        s->req_ok[i] = req[i];
+        reqs_ok &= req[i];
     }
-    s->points_category = s->category;
     if (!reqs_ok) s->category = -1;
     s->passes = pt->pass == NODE_NONE && !pt->nrequires ? -1 : (s->pass_ok != 0) && reqs_ok;
+}
+
+/* Scores the case as of `day`, with one override (or none). */
+static void score_at(const tf_rules *r, const ir_rulebook *rb, const tf_case *c, int32_t day, const ev_override *ovr,
+                     score *s) {
+    const ir_points *pt = rb->points;
+    ev_frame fr = {0};
+    ev_ctx x = {.rb = rb, .ep = ir_epoch_at(rb, day), .in = c->vals, .known = c->known, .lists = c->lists,
+                .as_of = day, .fr = &fr, .ovr = ovr};
+    (void)r;
+    uint32_t n = pt->nitems;
+    double mx[PTS_MAX_ITEMS];
+    uint8_t mk[PTS_MAX_ITEMS];
+    for (uint32_t i = 0; i < n; i++) {
+        const ir_item *it = &pt->items[i];
+        rv v;
+        s->missing[1 + i] = -1;
+        mk[i] = it->max != NODE_NONE && eval_node(&x, it->max, &v);
+        mx[i] = mk[i] ? v.d : 0;
+        if (it->is_group) continue;
+        s->known[1 + i] = (uint8_t)eval_node(&x, it->node, &v);
+        s->pts[1 + i] = s->known[1 + i] ? v.d : 0;
+        if (!s->known[1 + i]) s->missing[1 + i] = (int16_t)missing_under(rb, c, it->node, 0);
+    }
+    fold_points(pt, s->pts, s->known, mx, mk);
+    fr.points = s->pts;
+    uint8_t cat[PTS_MAX_ITEMS], req[PTS_MAX_REQ];
+    rv v;
+    for (uint32_t i = 0; i < pt->ncategories && i < PTS_MAX_ITEMS; i++)
+        cat[i] = (uint8_t)(eval_node(&x, pt->categories[i].node, &v) && v.i);
+    for (uint32_t i = 0; i < pt->nrequires && i < PTS_MAX_REQ; i++)
+        req[i] = (uint8_t)(eval_node(&x, pt->requires[i].node, &v) && v.i);
+    int pass = pt->pass == NODE_NONE ? -1 : eval_node(&x, pt->pass, &v) && v.i;
+    fold_tier(pt, cat, pass, req, s);
 }
 
 /* ---- the gap to the next tier ----------------------------------------------------- */
@@ -670,4 +689,103 @@ void tf_assessment_print(const tf_assessment *a, FILE *out) {
                     a->ahead[i].after >= a->ahead[i].before ? "+" : "", n2, a->ahead[i].what[0] ? ": " : "", a->ahead[i].what);
         }
     }
+}
+
+/* ---- a chunk of rows (kinds.h) --------------------------------------------------------- */
+
+tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chunk *ch) {
+    const ir_points *pt = rb->points;
+    const vec_plan *plan = s->plans ? s->plans[rb - s->r->books] : NULL;
+    uint32_t n = ch->n, ni = pt->nitems;
+    int too_big = ni > PTS_MAX_ITEMS || pt->nrequires > PTS_MAX_REQ || pt->ncategories > PTS_MAX_ITEMS;
+    int32_t as_of = ch->as_of == TF_DATE_DEFAULT ? date_today() : ch->as_of;
+    arena *keep = s->keep;
+    arena_reset(keep);
+    uint32_t *sel = arena_array(keep, n + 1, sizeof(uint32_t)), m = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        kind_result_clear(&ch->res[k]);
+        ch->res[k].as_of = as_of;
+        if (ch->skip && ch->skip[k]) continue;
+        if (too_big) {
+            ch->res[k].status = TF_ELIMIT;
+            snprintf(ch->msg[k], KIND_MSG, "scheme %s has more than %d factors or %d requirements", rb->id,
+                     PTS_MAX_ITEMS, PTS_MAX_REQ);
+            continue;
+        }
+        if (sel) sel[m++] = k;
+    }
+    if (!sel || !plan) return TF_ENOMEM;
+    if (!m) return TF_OK;
+    /* columns: the points of every item (what `points` reads), whether known, and the
+     * value of every maximum */
+    double **pts = arena_array(keep, ni + 1, sizeof(double *)), **mx = arena_array(keep, ni + 1, sizeof(double *));
+    uint8_t **kn = arena_array(keep, ni + 1, sizeof(uint8_t *)), **mk = arena_array(keep, ni + 1, sizeof(uint8_t *));
+    rv *tv = arena_array(keep, m, sizeof(rv));
+    uint8_t *tk = arena_array(keep, m, 1);
+    for (uint32_t i = 0; pts && mx && kn && mk && i <= ni; i++) {
+        pts[i] = arena_array(keep, m, sizeof(double));
+        kn[i] = arena_array(keep, m, 1);
+        mx[i] = arena_array(keep, m, sizeof(double));
+        mk[i] = arena_array(keep, m, 1);
+    }
+    if (arena_failed(keep)) return TF_ENOMEM;
+    vec_ctx x = {.rb = rb, .plan = plan, .rows = ch->rows, .sel = m == n ? NULL : sel, .n = m,
+                 .ep = ir_epoch_at(rb, as_of), .as_of = as_of, .has_frame = 1, .stack = s->stack, .keep = keep};
+    if (vec_begin(&x)) return TF_ENOMEM;
+    for (uint32_t i = 0; i < ni; i++) {
+        const ir_item *it = &pt->items[i];
+        if (it->max != NODE_NONE) {
+            if (vec_eval(&x, it->max, tv, mk[i])) return TF_ENOMEM;
+            for (uint32_t k = 0; k < m; k++) mx[i][k] = tv[k].d;
+        } else {
+            memset(mk[i], 0, m);
+        }
+        if (it->is_group) continue;
+        if (vec_eval(&x, it->node, tv, kn[1 + i])) return TF_ENOMEM;
+        for (uint32_t k = 0; k < m; k++) pts[1 + i][k] = kn[1 + i][k] ? tv[k].d : 0;
+    }
+    /* per row, the same folding as score_at */
+    for (uint32_t k = 0; k < m; k++) {
+        double p[1 + PTS_MAX_ITEMS], rmx[PTS_MAX_ITEMS];
+        uint8_t pk[1 + PTS_MAX_ITEMS], rmk[PTS_MAX_ITEMS];
+        for (uint32_t i = 0; i < ni; i++) {
+            p[1 + i] = pt->items[i].is_group ? 0 : pts[1 + i][k];
+            pk[1 + i] = pt->items[i].is_group ? 1 : kn[1 + i][k];
+            rmx[i] = mx[i][k];
+            rmk[i] = mk[i][k];
+        }
+        fold_points(pt, p, pk, rmx, rmk);
+        for (uint32_t i = 0; i <= ni; i++) pts[i][k] = p[i], kn[i][k] = pk[i];
+    }
+    x.points = (const double *const *)pts;
+    /* the tier, with the points visible: category, pass mark and requirement conditions */
+    uint32_t nc = pt->ncategories, nr = pt->nrequires;
+    uint8_t **cond = arena_array(keep, nc + nr + 2, sizeof(uint8_t *));
+    for (uint32_t c = 0; cond && c < nc + nr + 1; c++) cond[c] = arena_array(keep, m, 1);
+    if (arena_failed(keep)) return TF_ENOMEM;
+    for (uint32_t c = 0; c < nc + nr + 1; c++) {
+        uint32_t node = c < nc ? pt->categories[c].node : c < nc + nr ? pt->requires[c - nc].node : pt->pass;
+        if (node == NODE_NONE) continue;
+        if (vec_eval(&x, node, tv, tk)) return TF_ENOMEM;
+        for (uint32_t k = 0; k < m; k++) cond[c][k] = tk[k] && tv[k].i;
+    }
+    for (uint32_t k = 0; k < m; k++) {
+        uint8_t cat[PTS_MAX_ITEMS], req[PTS_MAX_REQ];
+        for (uint32_t c = 0; c < nc; c++) cat[c] = cond[c][k];
+        for (uint32_t c = 0; c < nr; c++) req[c] = cond[nc + c][k];
+        score sc;
+        fold_tier(pt, cat, pt->pass == NODE_NONE ? -1 : cond[nc + nr][k], req, &sc);
+        kind_result *res = &ch->res[sel[k]];
+        res->total = pts[0][k];
+        res->complete = kn[0][k];
+        res->category = (int16_t)sc.category;
+        res->passes = (int8_t)sc.passes;
+        if (!res->complete) { /* name the input a factor lacks, as tf_assess does */
+            kind_row_case(s->r, ch->rows, sel[k], s->view);
+            for (uint32_t i = 0; i < ni && res->missing < 0; i++)
+                if (!pt->items[i].is_group && !kn[1 + i][k])
+                    res->missing = (int16_t)missing_under(rb, s->view, pt->items[i].node, 0);
+        }
+    }
+    return TF_OK;
 }

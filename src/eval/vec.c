@@ -1,0 +1,701 @@
+/*
+ * vec.c — the column evaluator: eval.c's semantics over a chunk of rows.
+ *
+ * One recursive walk per node, as in eval.c, but each call produces a column: children
+ * first, then one tight loop over the rows. The operators' meanings come from eval.h
+ * (EV_BINARY, EV_UNARY, ev_band_holds, ev_agg_step), never restated here. Three-valued
+ * logic is kept exactly: a "known" byte travels with every value, and and/or/not/if
+ * follow eval.c row by row. Evaluating a branch that eval.c would skip is harmless —
+ * evaluation has no side effects and no traps (a division by zero is unknown) — so `if`
+ * evaluates both branches unless the condition is the same for every row.
+ *
+ * Memory: a node allocates its result, marks the scratch stack, evaluates its children
+ * above the mark and releases them when it is done, so the stack holds one path of the
+ * expression tree at a time. Derived values (`let`) are evaluated once per context and
+ * kept in the caller's arena. Aggregates with a filter or a map evaluate them over the
+ * list elements of a range of rows as an "element context", whose row-level parts
+ * (anything that does not read the element) are evaluated over the rows and gathered.
+ */
+#include "eval/vec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/date.h"
+
+enum { F_ELEM = 1, F_POINTS = 2, F_DONE = 4 };
+
+struct vec_plan {
+    uint8_t *flags; /* [nnodes] */
+    uint8_t *let_flags;
+};
+
+/* ---- the plan --------------------------------------------------------------------------- */
+
+static uint8_t plan_node(const ir_rulebook *rb, vec_plan *p, uint32_t n, int depth);
+
+static uint8_t plan_let(const ir_rulebook *rb, vec_plan *p, uint32_t l, int depth) {
+    if (!(p->let_flags[l] & F_DONE)) {
+        p->let_flags[l] = F_DONE; /* a cycle (there is none after the checker) ends here */
+        p->let_flags[l] = (uint8_t)(F_DONE | (plan_node(rb, p, rb->lets[l].node, depth + 1) & F_POINTS));
+    }
+    return p->let_flags[l] & F_POINTS;
+}
+
+static uint8_t plan_node(const ir_rulebook *rb, vec_plan *p, uint32_t n, int depth) {
+    if (n == NODE_NONE || n >= rb->nnodes || depth > 200) return 0;
+    if (p->flags[n] & F_DONE) return p->flags[n] & (F_ELEM | F_POINTS);
+    const ir_node *nd = &rb->nodes[n];
+    uint8_t f = 0;
+    switch ((opcode)nd->op) {
+    case OP_CONST: case OP_INPUT: case OP_VALUE: case OP_ASOF: case OP_GIVEN: case OP_LIST: break;
+    case OP_ELEM: case OP_LOOPVAR: f = F_ELEM; break;
+    case OP_POINTS: f = F_POINTS; break;
+    case OP_LET: f = plan_let(rb, p, nd->a, depth); break;
+    case OP_IN: case OP_YEARS_SINCE: f = plan_node(rb, p, nd->a, depth + 1); break;
+    case OP_AGG:
+        /* the filter and the map read the aggregate's own elements: the aggregate as a
+         * whole is a row-level value */
+        f = (plan_node(rb, p, nd->a, depth + 1) | plan_node(rb, p, nd->b, depth + 1) |
+             plan_node(rb, p, (uint32_t)nd->k.i, depth + 1)) & F_POINTS;
+        break;
+    case OP_BANDS:
+        f = plan_node(rb, p, nd->a, depth + 1);
+        for (uint32_t i = 0; i < nd->c; i++) {
+            const ir_band *b = &rb->bands[nd->b + i];
+            if (b->op != BAND_ELSE) f |= plan_node(rb, p, b->lo, depth + 1);
+            if (b->op == BAND_TO) f |= plan_node(rb, p, b->hi, depth + 1);
+            f |= plan_node(rb, p, b->val, depth + 1);
+        }
+        break;
+    case OP_IF: f = plan_node(rb, p, nd->c, depth + 1); /* fall through */
+    default:
+        f |= plan_node(rb, p, nd->a, depth + 1);
+        if (nd->op != OP_NOT && nd->op != OP_NEG_I && nd->op != OP_NEG_D && nd->op != OP_I2D &&
+            nd->op != OP_D2I && nd->op != OP_DAYS2MIN)
+            f |= plan_node(rb, p, nd->b, depth + 1);
+        break;
+    }
+    p->flags[n] = (uint8_t)(f | F_DONE);
+    return f;
+}
+
+vec_plan *vec_plan_new(const ir_rulebook *rb, arena *a) {
+    vec_plan *p = arena_alloc(a, sizeof *p);
+    if (!p) return NULL;
+    p->flags = arena_array(a, rb->nnodes + 1, 1);
+    p->let_flags = arena_array(a, rb->nlets + 1, 1);
+    if (!p->flags || !p->let_flags) return NULL;
+    for (uint32_t n = 0; n < rb->nnodes; n++) plan_node(rb, p, n, 0);
+    for (uint32_t l = 0; l < rb->nlets; l++) plan_let(rb, p, l, 0);
+    return p;
+}
+
+/* ---- memory ------------------------------------------------------------------------------ */
+
+int vec_stack_init(vec_stack *s, size_t cap) {
+    s->buf = malloc(cap);
+    s->top = 0;
+    s->cap = s->buf ? cap : 0;
+    return s->buf ? 0 : -1;
+}
+
+void vec_stack_free(vec_stack *s) {
+    free(s->buf);
+    s->buf = NULL;
+    s->cap = s->top = 0;
+}
+
+size_t vec_mark(const vec_ctx *x) { return x->stack->top; }
+void vec_release(vec_ctx *x, size_t mark) { x->stack->top = mark; }
+
+static void *push(vec_ctx *x, size_t bytes) {
+    vec_stack *s = x->stack;
+    size_t at = (s->top + 15) & ~(size_t)15;
+    if (x->failed || at + bytes > s->cap) {
+        x->failed = 1;
+        return NULL;
+    }
+    s->top = at + bytes;
+    return s->buf + at;
+}
+
+/* Gives r a column of x->n values (not uniform). */
+static int column(vec_ctx *x, vec_val *r) {
+    r->uni = 0;
+    r->v = push(x, (size_t)x->n * sizeof(rv) + 1);
+    r->k = push(x, (size_t)x->n + 1);
+    return r->v && r->k ? 0 : -1;
+}
+
+static void uniform(vec_val *r, rv u, int known) {
+    r->uni = 1;
+    r->u = u;
+    r->uk = (uint8_t)known;
+    r->v = NULL;
+    r->k = NULL;
+}
+
+int vec_begin(vec_ctx *x) {
+    x->failed = 0;
+    uint32_t nl = x->rb->nlets ? x->rb->nlets : 1;
+    x->lets = arena_array(x->keep, nl, sizeof(vec_val));
+    x->let_done = arena_array(x->keep, nl, 1);
+    return x->lets && x->let_done ? 0 : -1;
+}
+
+/* ---- evaluation ------------------------------------------------------------------------- */
+
+static int ev(vec_ctx *x, uint32_t n, vec_val *r);
+
+/* The row of `rows` at position k of a root context. */
+static inline uint32_t row_at(const vec_ctx *x, uint32_t k) { return x->sel ? x->sel[k] : k; }
+/* The epoch and the date of position k (an element's are its row's). */
+static const ir_epoch *epoch_at(const vec_ctx *x, uint32_t k) {
+    while (x->up && !x->ep) k = x->up_row[k], x = x->up;
+    return x->ep ? x->ep : x->ep_row[k];
+}
+static int32_t as_of_at(const vec_ctx *x, uint32_t k) {
+    while (x->up && x->as_of_row) k = x->up_row[k], x = x->up;
+    return x->as_of_row ? x->as_of_row[k] : x->as_of;
+}
+
+/* A row-level node inside an element context: evaluated over the rows of the enclosing
+ * context, then each element takes its row's value. */
+static int from_rows(vec_ctx *x, uint32_t n, vec_val *r) {
+    if (column(x, r)) return -1;
+    size_t mark = vec_mark(x);
+    vec_val p;
+    if (ev((vec_ctx *)x->up, n, &p)) return -1;
+    if (p.uni) {
+        vec_release(x, mark);
+        uniform(r, p.u, p.uk);
+        return 0;
+    }
+    for (uint32_t e = 0; e < x->n; e++) {
+        r->v[e] = p.v[x->up_row[e]];
+        r->k[e] = p.k[x->up_row[e]];
+    }
+    vec_release(x, mark);
+    return 0;
+}
+
+static int ev_input(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    const vec_rows *rows = x->rows;
+    if (!rows || !rows->vals) {
+        uniform(r, (rv){0}, 0);
+        return 0;
+    }
+    const rv *v = rows->vals + (size_t)nd->a * rows->stride;
+    const uint8_t *k = rows->known + (size_t)nd->a * rows->stride;
+    if (!x->sel) { /* the input's own column: no copy */
+        r->uni = 0;
+        r->v = (rv *)v;
+        r->k = (uint8_t *)k;
+        return 0;
+    }
+    if (column(x, r)) return -1;
+    for (uint32_t i = 0; i < x->n; i++) {
+        r->v[i] = v[x->sel[i]];
+        r->k[i] = k[x->sel[i]];
+    }
+    return 0;
+}
+
+static int ev_given(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    const vec_rows *rows = x->rows;
+    if (!rows || !rows->known) {
+        uniform(r, (rv){.i = 0}, 1);
+        return 0;
+    }
+    if (column(x, r)) return -1;
+    const uint8_t *k = rows->known + (size_t)nd->a * rows->stride;
+    const ev_list *l = rows->lists ? rows->lists + (size_t)nd->a * rows->stride : NULL;
+    for (uint32_t i = 0; i < x->n; i++) {
+        uint32_t j = row_at(x, i);
+        r->v[i].i = k[j] || (l && l[j].n);
+        r->k[i] = 1;
+    }
+    return 0;
+}
+
+static int ev_unary(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    vec_val A;
+    int un = 0;
+    if (ev(x, nd->a, &A)) return -1;
+    if (A.uni) un = 1;
+    rv *out;
+    uint8_t *ko;
+    if (un) {
+        r->uni = 1;
+        out = &r->u;
+        ko = &r->uk;
+    } else {
+        /* the result may be written over a temporary operand, never over a kept column */
+        if (column(x, r)) return -1;
+        out = r->v;
+        ko = r->k;
+    }
+    uint32_t n = un ? 1 : x->n;
+    const rv *pa = A.uni ? &A.u : A.v;
+    const uint8_t *ka = A.uni ? &A.uk : A.k;
+    switch ((opcode)nd->op) {
+#define VEC_UN(op_, result)                 \
+    case op_:                               \
+        for (uint32_t i = 0; i < n; i++) {  \
+            rv a = pa[i], o = {0};          \
+            if (ka[i]) result;              \
+            out[i] = o;                     \
+            ko[i] = ka[i];                  \
+        }                                   \
+        break;
+        EV_UNARY(VEC_UN)
+#undef VEC_UN
+    default: break;
+    }
+    return 0;
+}
+
+static int ev_binary(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    if (column(x, r)) return -1;
+    size_t mark = vec_mark(x);
+    vec_val A, B;
+    if (ev(x, nd->a, &A) || ev(x, nd->b, &B)) return -1;
+    int un = A.uni && B.uni;
+    uint32_t n = un ? 1 : x->n;
+    rv *out = un ? &r->u : r->v;
+    uint8_t *ko = un ? &r->uk : r->k;
+    const rv *pa = A.uni ? &A.u : A.v, *pb = B.uni ? &B.u : B.v;
+    const uint8_t *ka = A.uni ? &A.uk : A.k, *kb = B.uni ? &B.uk : B.k;
+    size_t sa = !A.uni, sb = !B.uni;
+    switch ((opcode)nd->op) {
+#define VEC_BIN(op_, result, defined)               \
+    case op_:                                       \
+        for (uint32_t i = 0; i < n; i++) {          \
+            rv a = pa[i * sa], b = pb[i * sb], o = {0}; \
+            uint8_t k = ka[i * sa] & kb[i * sb];    \
+            if (k && (defined)) result;             \
+            else k = 0;                             \
+            out[i] = o;                             \
+            ko[i] = k;                              \
+        }                                           \
+        break;
+        EV_BINARY(VEC_BIN)
+#undef VEC_BIN
+    default:
+        for (uint32_t i = 0; i < n; i++) ko[i] = 0;
+        break;
+    }
+    if (un) uniform(r, r->u, r->uk);
+    vec_release(x, mark);
+    return 0;
+}
+
+/* and / or, row by row as eval.c: a known false (true) operand decides alone. */
+static int ev_logic(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    int is_and = nd->op == OP_AND;
+    if (column(x, r)) return -1;
+    size_t mark = vec_mark(x);
+    vec_val A, B;
+    if (ev(x, nd->a, &A)) return -1;
+    if (A.uni && A.uk && (is_and ? !A.u.i : A.u.i)) { /* decided for every row */
+        vec_release(x, mark);
+        uniform(r, (rv){.i = !is_and}, 1);
+        return 0;
+    }
+    if (ev(x, nd->b, &B)) return -1;
+    size_t sa = !A.uni, sb = !B.uni;
+    const rv *pa = A.uni ? &A.u : A.v, *pb = B.uni ? &B.u : B.v;
+    const uint8_t *ka = A.uni ? &A.uk : A.k, *kb = B.uni ? &B.uk : B.k;
+    for (uint32_t i = 0; i < x->n; i++) {
+        int a_known = ka[i * sa], b_known = kb[i * sb];
+        int a = a_known && pa[i * sa].i != 0, b = b_known && pb[i * sb].i != 0;
+        if (is_and) {
+            if ((a_known && !a) || (b_known && !b)) r->v[i].i = 0, r->k[i] = 1;
+            else r->v[i].i = 1, r->k[i] = (uint8_t)(a_known && b_known);
+        } else {
+            if (a || b) r->v[i].i = 1, r->k[i] = 1;
+            else r->v[i].i = 0, r->k[i] = (uint8_t)(a_known && b_known);
+        }
+    }
+    vec_release(x, mark);
+    return 0;
+}
+
+static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    size_t mark0 = vec_mark(x);
+    vec_val C;
+    if (ev(x, nd->a, &C)) return -1;
+    if (C.uni) {
+        if (!C.uk) {
+            vec_release(x, mark0);
+            uniform(r, (rv){0}, 0);
+            return 0;
+        }
+        /* one branch for every row: its result is ours (it may lie above mark0, which
+         * the caller releases only after reading it) */
+        return ev(x, C.u.i ? nd->b : nd->c, r);
+    }
+    int any_t = 0, any_f = 0;
+    for (uint32_t i = 0; i < x->n; i++)
+        if (C.k[i]) {
+            if (C.v[i].i) any_t = 1;
+            else any_f = 1;
+        }
+    vec_val res;
+    if (column(x, &res)) return -1;
+    size_t mark = vec_mark(x);
+    vec_val B = {0}, E = {0};
+    if (any_t && ev(x, nd->b, &B)) return -1;
+    if (any_f && ev(x, nd->c, &E)) return -1;
+    for (uint32_t i = 0; i < x->n; i++) {
+        const vec_val *s = C.k[i] ? (C.v[i].i ? &B : &E) : NULL;
+        if (!s) res.v[i] = (rv){0}, res.k[i] = 0;
+        else if (s->uni) res.v[i] = s->u, res.k[i] = s->uk;
+        else res.v[i] = s->v[i], res.k[i] = s->k[i];
+    }
+    vec_release(x, mark);
+    *r = res;
+    return 0;
+}
+
+static int ev_let(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    uint32_t l = nd->a;
+    if (x->plan->let_flags[l] & F_POINTS || !x->lets) /* depends on the points: never kept */
+        return ev(x, x->rb->lets[l].node, r);
+    if (x->let_done[l]) {
+        *r = x->lets[l];
+        return 0;
+    }
+    size_t mark = vec_mark(x);
+    vec_val v;
+    if (ev(x, x->rb->lets[l].node, &v)) return -1;
+    if (!v.uni) {
+        rv *cv = arena_array(x->keep, x->n + 1, sizeof(rv));
+        uint8_t *ck = arena_array(x->keep, x->n + 1, 1);
+        if (!cv || !ck) {
+            x->failed = 1;
+            return -1;
+        }
+        memcpy(cv, v.v, (size_t)x->n * sizeof(rv));
+        memcpy(ck, v.k, x->n);
+        v.v = cv;
+        v.k = ck;
+    }
+    vec_release(x, mark);
+    x->lets[l] = v;
+    x->let_done[l] = 1;
+    *r = v;
+    return 0;
+}
+
+/* The first band that holds, row by row: the bounds first (usually constants), then the
+ * value of each band that some row chose. */
+static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    const ir_rulebook *rb = x->rb;
+    if (column(x, r)) return -1;
+    int16_t *pick = push(x, (size_t)x->n * sizeof(int16_t) + 1);
+    if (!pick) return -1;
+    size_t mark = vec_mark(x);
+    vec_val S;
+    if (ev(x, nd->a, &S)) return -1;
+    int dbl = nd->pad;
+    for (uint32_t i = 0; i < x->n; i++) pick[i] = (int16_t)((S.uni ? S.uk : S.k[i]) ? -2 : -1); /* -2: undecided */
+    for (uint32_t bi = 0; bi < nd->c; bi++) {
+        const ir_band *b = &rb->bands[nd->b + bi];
+        size_t m2 = vec_mark(x);
+        vec_val L = {0}, H = {0};
+        if (b->op != BAND_ELSE && ev(x, b->lo, &L)) return -1;
+        if (b->op == BAND_TO && ev(x, b->hi, &H)) return -1;
+        int undecided = 0;
+        for (uint32_t i = 0; i < x->n; i++) {
+            if (pick[i] != -2) continue;
+            rv s = S.uni ? S.u : S.v[i], lo = {0}, hi = {0};
+            if (b->op != BAND_ELSE) {
+                if (!(L.uni ? L.uk : L.k[i])) {
+                    pick[i] = -1;
+                    continue;
+                }
+                lo = L.uni ? L.u : L.v[i];
+                if (b->op == BAND_TO) {
+                    if (!(H.uni ? H.uk : H.k[i])) {
+                        pick[i] = -1;
+                        continue;
+                    }
+                    hi = H.uni ? H.u : H.v[i];
+                }
+            }
+            if (ev_band_holds(b->op, dbl ? s.d : (double)s.i, dbl ? lo.d : (double)lo.i, dbl ? hi.d : (double)hi.i))
+                pick[i] = (int16_t)bi;
+            else
+                undecided = 1;
+        }
+        vec_release(x, m2);
+        if (!undecided) break;
+    }
+    for (uint32_t i = 0; i < x->n; i++)
+        if (pick[i] < 0) r->v[i] = (rv){0}, r->k[i] = 0;
+    for (uint32_t bi = 0; bi < nd->c; bi++) {
+        int used = 0;
+        for (uint32_t i = 0; i < x->n && !used; i++) used = pick[i] == (int16_t)bi;
+        if (!used) continue;
+        size_t m2 = vec_mark(x);
+        vec_val V;
+        if (ev(x, rb->bands[nd->b + bi].val, &V)) return -1;
+        for (uint32_t i = 0; i < x->n; i++)
+            if (pick[i] == (int16_t)bi) {
+                r->v[i] = V.uni ? V.u : V.v[i];
+                r->k[i] = V.uni ? V.uk : V.k[i];
+            }
+        vec_release(x, m2);
+    }
+    vec_release(x, mark);
+    return 0;
+}
+
+/* Elements per element context: bounds the scratch a chunk needs. Above the longest list
+ * a case may give (10000 items, case.c and the batch reader), so one row always fits. */
+#define AGG_MAX_ELEMS 16384
+
+/* The list of row position k named by the list value lv (input << 8 | field + 1). */
+static const ev_list *list_of(const vec_ctx *x, uint32_t k, int64_t lv) {
+    const vec_rows *rows = x->rows;
+    if (!rows || !rows->lists) return NULL;
+    uint32_t input = (uint32_t)(lv >> 8);
+    return &rows->lists[(size_t)input * rows->stride + row_at(x, k)];
+}
+
+static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    const ir_rulebook *rb = x->rb;
+    int fn = (int)nd->c, dbl = TYPE_BASE(nd->type) == TY_NUMBER || TYPE_BASE(nd->type) == TY_MONEY;
+    const ir_node *ln = &rb->nodes[nd->a];
+    int elem_dbl = TYPE_ELEM(ln->type) == TY_NUMBER || TYPE_ELEM(ln->type) == TY_MONEY;
+    uint32_t map = (uint32_t)nd->k.i, filter = nd->b;
+    int scoped = filter != NODE_NONE || map != NODE_NONE;
+    if (column(x, r)) return -1;
+    size_t mark = vec_mark(x);
+    vec_val L;
+    if (ev(x, nd->a, &L)) return -1;
+    if (!scoped || !x->has_frame) {
+        /* the elements themselves; without a frame a filter or map is unknown (eval.c) */
+        for (uint32_t i = 0; i < x->n; i++) {
+            if (!(L.uni ? L.uk : L.k[i])) {
+                r->v[i] = (rv){0}, r->k[i] = 0;
+                continue;
+            }
+            int64_t lv = L.uni ? L.u.i : L.v[i].i;
+            const ev_list *l = list_of(x, i, lv);
+            uint32_t cnt = l ? l->n : 0, f = (uint32_t)(lv & 0xff);
+            f = f ? f - 1 : 0;
+            ev_agg g;
+            ev_agg_init(&g);
+            if (fn == FN_COUNT && !scoped) g.count = (int)cnt;
+            else
+                for (uint32_t j = 0; j < cnt; j++)
+                    ev_agg_step(&g, fn, dbl, filter != NODE_NONE ? -1 : 1, map == NODE_NONE, elem_dbl,
+                                l->v[(size_t)j * l->nfields + f]);
+            r->k[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &r->v[i]);
+        }
+        vec_release(x, mark);
+        return 0;
+    }
+    /* element contexts over ranges of rows of at most AGG_MAX_ELEMS elements */
+    rv *var = push(x, AGG_MAX_ELEMS * sizeof(rv));
+    const rv **elem = push(x, AGG_MAX_ELEMS * sizeof(rv *));
+    uint32_t *up_row = push(x, AGG_MAX_ELEMS * sizeof(uint32_t));
+    if (!var || !elem || !up_row) return -1;
+    uint32_t i0 = 0;
+    while (i0 < x->n) {
+        /* rows [i0, i1) whose elements fit (a row with more is taken alone, in parts of
+         * its own below: the range holds it only if it fits) */
+        uint32_t i1 = i0, ne = 0;
+        while (i1 < x->n) {
+            uint32_t cnt = 0;
+            if (L.uni ? L.uk : L.k[i1]) {
+                const ev_list *l = list_of(x, i1, L.uni ? L.u.i : L.v[i1].i);
+                cnt = l ? l->n : 0;
+            }
+            if (ne + cnt > AGG_MAX_ELEMS && i1 > i0) break;
+            if (cnt > AGG_MAX_ELEMS) { /* one row too long for the scratch: evaluate it alone */
+                x->failed = 1;
+                return -1;
+            }
+            ne += cnt;
+            i1++;
+        }
+        uint32_t e = 0;
+        for (uint32_t i = i0; i < i1; i++) {
+            if (!(L.uni ? L.uk : L.k[i])) continue;
+            int64_t lv = L.uni ? L.u.i : L.v[i].i;
+            const ev_list *l = list_of(x, i, lv);
+            uint32_t cnt = l ? l->n : 0, f = (uint32_t)(lv & 0xff);
+            f = f ? f - 1 : 0;
+            for (uint32_t j = 0; j < cnt; j++, e++) {
+                elem[e] = &l->v[(size_t)j * l->nfields];
+                var[e] = elem[e][f];
+                up_row[e] = i;
+            }
+        }
+        vec_ctx sub = *x;
+        sub.sel = NULL;
+        sub.rows = NULL;
+        sub.n = e;
+        sub.up = x;
+        sub.up_row = up_row;
+        sub.var = var;
+        sub.elem = elem;
+        sub.lets = NULL;
+        sub.let_done = NULL;
+        size_t m2 = vec_mark(x);
+        vec_val F = {0}, M = {0};
+        if (e && filter != NODE_NONE && ev(&sub, filter, &F)) return x->failed = 1, -1;
+        if (e && map != NODE_NONE && ev(&sub, map, &M)) return x->failed = 1, -1;
+        e = 0;
+        for (uint32_t i = i0; i < i1; i++) {
+            if (!(L.uni ? L.uk : L.k[i])) {
+                r->v[i] = (rv){0}, r->k[i] = 0;
+                continue;
+            }
+            const ev_list *l = list_of(x, i, L.uni ? L.u.i : L.v[i].i);
+            uint32_t cnt = l ? l->n : 0;
+            ev_agg g;
+            ev_agg_init(&g);
+            for (uint32_t j = 0; j < cnt; j++, e++) {
+                int keep = 1, known = 1;
+                rv v = var[e];
+                if (filter != NODE_NONE) {
+                    int fk = F.uni ? F.uk : F.k[e];
+                    keep = fk ? (F.uni ? F.u.i : F.v[e].i) != 0 : -1;
+                }
+                if (map != NODE_NONE) {
+                    known = M.uni ? M.uk : M.k[e];
+                    v = M.uni ? M.u : M.v[e];
+                }
+                ev_agg_step(&g, fn, dbl, keep, known, map != NODE_NONE ? dbl : elem_dbl, v);
+            }
+            r->k[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &r->v[i]);
+        }
+        vec_release(x, m2);
+        i0 = i1;
+    }
+    vec_release(x, mark);
+    return 0;
+}
+
+static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
+    if (x->failed) return -1;
+    const ir_node *nd = &x->rb->nodes[n];
+    if (x->up && !(x->plan->flags[n] & F_ELEM)) return from_rows(x, n, r);
+    switch ((opcode)nd->op) {
+    case OP_CONST: uniform(r, nd->k, 1); return 0;
+    case OP_INPUT: return ev_input(x, nd, r);
+    case OP_VALUE:
+        if (x->ep) {
+            uniform(r, x->ep->vals[nd->a], x->ep->val_known[nd->a]);
+            return 0;
+        }
+        if (column(x, r)) return -1;
+        for (uint32_t i = 0; i < x->n; i++) {
+            r->v[i] = x->ep_row[i]->vals[nd->a];
+            r->k[i] = x->ep_row[i]->val_known[nd->a];
+        }
+        return 0;
+    case OP_IN: {
+        if (column(x, r)) return -1;
+        size_t mark = vec_mark(x);
+        vec_val A;
+        if (ev(x, nd->a, &A)) return -1;
+        for (uint32_t i = 0; i < x->n; i++) {
+            uint8_t k = A.uni ? A.uk : A.k[i];
+            int64_t a = A.uni ? A.u.i : A.v[i].i;
+            r->k[i] = k;
+            r->v[i].i = k ? bits_has(&epoch_at(x, i)->sets[nd->b], (uint32_t)a) ^ (int)nd->c : 0;
+        }
+        vec_release(x, mark);
+        return 0;
+    }
+    case OP_AND: case OP_OR: return ev_logic(x, nd, r);
+    case OP_IF: return ev_if(x, nd, r);
+    case OP_LET: return ev_let(x, nd, r);
+    case OP_ASOF:
+        if (!x->as_of_row) {
+            uniform(r, (rv){.i = x->as_of}, 1);
+            return 0;
+        }
+        if (column(x, r)) return -1;
+        for (uint32_t i = 0; i < x->n; i++) r->v[i].i = x->as_of_row[i], r->k[i] = 1;
+        return 0;
+    case OP_GIVEN: return ev_given(x, nd, r);
+    case OP_LIST: uniform(r, (rv){.i = ((int64_t)nd->a << 8) | nd->b}, 1); return 0;
+    case OP_AGG: return ev_aggregate(x, nd, r);
+    case OP_ELEM:
+        if (!x->up) { /* outside an aggregate: no current element (eval.c) */
+            uniform(r, (rv){0}, 0);
+            return 0;
+        }
+        if (column(x, r)) return -1;
+        for (uint32_t i = 0; i < x->n; i++) r->v[i] = x->elem[i][nd->b], r->k[i] = 1;
+        return 0;
+    case OP_LOOPVAR:
+        if (!x->up) {
+            uniform(r, (rv){0}, x->has_frame);
+            return 0;
+        }
+        r->uni = 0;
+        r->v = (rv *)x->var;
+        r->k = push(x, x->n + 1);
+        if (!r->k) return -1;
+        memset(r->k, 1, x->n);
+        return 0;
+    case OP_BANDS: return ev_bands(x, nd, r);
+    case OP_POINTS:
+        if (!x->points) {
+            uniform(r, (rv){0}, 0);
+            return 0;
+        }
+        if (column(x, r)) return -1;
+        for (uint32_t i = 0; i < x->n; i++) r->v[i].d = x->points[nd->a][i], r->k[i] = 1;
+        return 0;
+    case OP_YEARS_SINCE: {
+        if (column(x, r)) return -1;
+        size_t mark = vec_mark(x);
+        vec_val A;
+        if (ev(x, nd->a, &A)) return -1;
+        for (uint32_t i = 0; i < x->n; i++) {
+            uint8_t k = A.uni ? A.uk : A.k[i];
+            r->k[i] = k;
+            r->v[i].i = k ? date_age((int32_t)(A.uni ? A.u.i : A.v[i].i), as_of_at(x, i)) : 0;
+        }
+        vec_release(x, mark);
+        return 0;
+    }
+    case OP_NOT: case OP_NEG_I: case OP_NEG_D: case OP_I2D: case OP_D2I: case OP_DAYS2MIN:
+        return ev_unary(x, nd, r);
+    default: return ev_binary(x, nd, r);
+    }
+}
+
+int vec_eval_val(vec_ctx *x, uint32_t node, vec_val *res) {
+    if (ev(x, node, res)) {
+        x->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
+int vec_eval(vec_ctx *x, uint32_t node, rv *out, uint8_t *known) {
+    size_t mark = vec_mark(x);
+    vec_val v;
+    if (vec_eval_val(x, node, &v)) {
+        vec_release(x, mark);
+        return -1;
+    }
+    if (v.uni) {
+        for (uint32_t i = 0; i < x->n; i++) out[i] = v.u, known[i] = v.uk;
+    } else {
+        memcpy(out, v.v, (size_t)x->n * sizeof(rv));
+        memcpy(known, v.k, x->n);
+    }
+    vec_release(x, mark);
+    return 0;
+}
