@@ -153,7 +153,7 @@ void cli_print_diag_count(const cli_command *cmd, const tf_diags *d);
 
 /* ---- the subcommands ------------------------------------------------------------------ */
 
-#define CLI_COMMAND_DECLS(X) X(check) X(assess) X(pathway) X(lint) X(test) X(compile) X(diff) X(tour) X(import) X(serve)
+#define CLI_COMMAND_DECLS(X) X(check) X(assess) X(pathway) X(lint) X(test) X(compile) X(diff) X(tour) X(import) X(serve) X(batch) X(synth)
 
 #define CLI_DECLARE(name)                                               \
     int cmd_##name(const cli_command *self, int argc, char **argv);     \

@@ -56,6 +56,33 @@ static const cli_command commands[] = {
      "Example:\n"
      "  talentflow pathway --route ca.citizenship --as-of 2020-08-31 case.json\n",
      cmd_pathway_options},
+    {"batch", cmd_batch, "Screen a file of cases (CSV or JSONL): one result row per row.",
+     "[OPTIONS] (--check | --scheme ID | --route ID | --all) INPUT|-",
+     "Reads cases from INPUT (or stdin for -): CSV with a header row naming the case\n"
+     "document's fields (nested names joined by '.', lists ';'-separated: languages.en.clb\n"
+     "= 9;9;9;9, work = FR:3;CA:1), or JSONL, one case document per line. Decides every\n"
+     "row and writes one output row per input row, in input order, as CSV or JSONL: the\n"
+     "row number, the row's id, the outcome (or total, or eligibility) and a reason code;\n"
+     "a row that cannot be read or decided is an error row naming the field (reason\n"
+     "E:field), and the run goes on unless --strict. Ends with a summary on stderr: read,\n"
+     "evaluated, rejected, written. Uses every core unless --threads says otherwise; the\n"
+     "output does not depend on the number of threads. See docs/batch.md.\n"
+     "\n"
+     "Examples:\n"
+     "  talentflow batch --check cases.csv -o decisions.csv\n"
+     "  talentflow batch --scheme ca.crs --as-of 2025-06-01 --threads 2 cases.csv\n"
+     "  talentflow synth --n 1000 --seed 1 | talentflow batch --all -\n",
+     cmd_batch_options},
+    {"synth", cmd_synth, "Write a synthetic population of cases.",
+     "--n N [--seed S] [--format csv|jsonl] [OPTIONS]",
+     "Writes N realistic cases: nationalities weighted by population (data/world/),\n"
+     "ages, education, languages, work years, a spouse, a trip and a residence history\n"
+     "drawn from the distributions stated in docs/batch.md, for benchmarks and tests. The\n"
+     "same --n, --seed, --format and --today give the same bytes.\n"
+     "\n"
+     "Example:\n"
+     "  talentflow synth --n 1000000 --seed 7 > cases.csv\n",
+     cmd_synth_options},
     {"lint", cmd_lint, "Check rulebook files for errors.", "FILE...",
      "Compiles the given rulebook files together, with the bundled case schema\n"
      "(rulebooks/case.rules) unless one of them is named case.rules. Prints every\n"

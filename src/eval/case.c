@@ -245,8 +245,8 @@ int case_text_value(const tf_rules *r, const char *path, type_t t, const char *s
                     char *err, size_t errlen) {
     reader rd = {NULL, r, err, errlen};
     char b[80];
-    if (len > 60) snprintf(b, sizeof b, "\"%.56s...\"", s);
-    else snprintf(b, sizeof b, "\"%.*s\"", (int)len, s);
+    /* the value as a message quotes it; written only when the value is bad */
+#define SHOWN (len > 60 ? snprintf(b, sizeof b, "\"%.56s...\"", s) : snprintf(b, sizeof b, "\"%.*s\"", (int)len, s), b)
     double d;
     const char *text = NULL;
     *undesignated = 0;
@@ -254,29 +254,35 @@ int case_text_value(const tf_rules *r, const char *path, type_t t, const char *s
     case TY_BOOL:
         if (len == 4 && !memcmp(s, "true", 4)) out->i = 1;
         else if (len == 5 && !memcmp(s, "false", 5)) out->i = 0;
-        else return fail(&rd, "%s: %s is not true or false", path, b);
+        else return fail(&rd, "%s: %s is not true or false", path, SHOWN);
         return 0;
     case TY_INT:
         if (!text_number(s, len, &d) || d != floor(d) || fabs(d) > 1e12)
-            return fail(&rd, "%s: %s is not a whole number", path, b);
+            return fail(&rd, "%s: %s is not a whole number", path, SHOWN);
         out->i = (int64_t)d;
         return 0;
     case TY_NUMBER:
     case TY_MONEY:
-        if (!text_number(s, len, &d) || fabs(d) > 1e15) return fail(&rd, "%s: %s is not a number", path, b);
+        if (!text_number(s, len, &d) || fabs(d) > 1e15) return fail(&rd, "%s: %s is not a number", path, SHOWN);
         out->d = d;
         return 0;
     case TY_DURATION:
         if (!text_number(s, len, &d) || d != floor(d) || d < 0 || d > 1000000)
-            return fail(&rd, "%s: %s is not a number of days", path, b);
+            return fail(&rd, "%s: %s is not a number of days", path, SHOWN);
         out->i = (int64_t)d * 1440;
         return 0;
     case TY_STRING: return 0; /* the caller keeps the text */
     default:
-        if (from_text(&rd, path, t, s, len, b, out, &text)) return -1;
+        reader quiet = {NULL, r, err, 0}; /* no message yet */
+        if (from_text(&quiet, path, t, s, len, "", out, &text)) {
+            /* the conversion failed: say it again, with the value quoted */
+            from_text(&rd, path, t, s, len, SHOWN, out, &text);
+            return -1;
+        }
         *undesignated = text != NULL;
         return 0;
     }
+#undef SHOWN
 }
 
 /* Reads a list input: an array of scalars, or of records with the declared fields, into

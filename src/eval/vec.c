@@ -389,65 +389,65 @@ static int ev_let(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
-/* The first band that holds, row by row: the bounds first (usually constants), then the
- * value of each band that some row chose. */
+/* The first band that holds, row by row: the bounds first (usually constants, then
+ * compared as doubles in one pass per row), then the value of each band some row chose
+ * (usually constants too, then read from a table). */
 static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
     const ir_rulebook *rb = x->rb;
+    uint32_t nb = nd->c;
     if (column(x, r)) return -1;
     int16_t *pick = push(x, (size_t)x->n * sizeof(int16_t) + 1);
-    if (!pick) return -1;
+    vec_val *L = push(x, (nb + 1) * sizeof(vec_val)), *H = push(x, (nb + 1) * sizeof(vec_val));
+    vec_val *V = push(x, (nb + 1) * sizeof(vec_val));
+    double *lo_d = push(x, (nb + 1) * sizeof(double)), *hi_d = push(x, (nb + 1) * sizeof(double));
+    uint8_t *used = push(x, nb + 1);
+    if (!pick || !L || !H || !V || !lo_d || !hi_d || !used) return -1;
     size_t mark = vec_mark(x);
     vec_val S;
     if (ev(x, nd->a, &S)) return -1;
-    int dbl = nd->pad;
-    for (uint32_t i = 0; i < x->n; i++) pick[i] = (int16_t)((S.uni ? S.uk : S.k[i]) ? -2 : -1); /* -2: undecided */
-    for (uint32_t bi = 0; bi < nd->c; bi++) {
+    int dbl = nd->pad, flat = 1; /* flat: every bound the same known value for every row */
+    for (uint32_t bi = 0; bi < nb; bi++) {
         const ir_band *b = &rb->bands[nd->b + bi];
-        size_t m2 = vec_mark(x);
-        vec_val L = {0}, H = {0};
-        if (b->op != BAND_ELSE && ev(x, b->lo, &L)) return -1;
-        if (b->op == BAND_TO && ev(x, b->hi, &H)) return -1;
-        int undecided = 0;
-        for (uint32_t i = 0; i < x->n; i++) {
-            if (pick[i] != -2) continue;
-            rv s = S.uni ? S.u : S.v[i], lo = {0}, hi = {0};
-            if (b->op != BAND_ELSE) {
-                if (!(L.uni ? L.uk : L.k[i])) {
-                    pick[i] = -1;
-                    continue;
-                }
-                lo = L.uni ? L.u : L.v[i];
-                if (b->op == BAND_TO) {
-                    if (!(H.uni ? H.uk : H.k[i])) {
-                        pick[i] = -1;
-                        continue;
-                    }
-                    hi = H.uni ? H.u : H.v[i];
-                }
-            }
-            if (ev_band_holds(b->op, dbl ? s.d : (double)s.i, dbl ? lo.d : (double)lo.i, dbl ? hi.d : (double)hi.i))
-                pick[i] = (int16_t)bi;
-            else
-                undecided = 1;
-        }
-        vec_release(x, m2);
-        if (!undecided) break;
+        used[bi] = 0;
+        L[bi] = H[bi] = (vec_val){.uni = 1, .uk = 1};
+        if (b->op != BAND_ELSE && ev(x, b->lo, &L[bi])) return -1;
+        if (b->op == BAND_TO && ev(x, b->hi, &H[bi])) return -1;
+        flat &= L[bi].uni && L[bi].uk && H[bi].uni && H[bi].uk;
+        lo_d[bi] = dbl ? L[bi].u.d : (double)L[bi].u.i;
+        hi_d[bi] = dbl ? H[bi].u.d : (double)H[bi].u.i;
     }
-    for (uint32_t i = 0; i < x->n; i++)
-        if (pick[i] < 0) r->v[i] = (rv){0}, r->k[i] = 0;
-    for (uint32_t bi = 0; bi < nd->c; bi++) {
-        int used = 0;
-        for (uint32_t i = 0; i < x->n && !used; i++) used = pick[i] == (int16_t)bi;
-        if (!used) continue;
-        size_t m2 = vec_mark(x);
-        vec_val V;
-        if (ev(x, rb->bands[nd->b + bi].val, &V)) return -1;
-        for (uint32_t i = 0; i < x->n; i++)
-            if (pick[i] == (int16_t)bi) {
-                r->v[i] = V.uni ? V.u : V.v[i];
-                r->k[i] = V.uni ? V.uk : V.k[i];
+    for (uint32_t i = 0; i < x->n; i++) {
+        pick[i] = -1;
+        if (!(S.uni ? S.uk : S.k[i])) continue;
+        rv s = S.uni ? S.u : S.v[i];
+        double sv = dbl ? s.d : (double)s.i;
+        for (uint32_t bi = 0; bi < nb; bi++) {
+            const ir_band *b = &rb->bands[nd->b + bi];
+            double lo = lo_d[bi], hi = hi_d[bi];
+            if (!flat && b->op != BAND_ELSE) { /* eval.c: an unknown bound makes the band unknown */
+                const vec_val *l = &L[bi], *h = &H[bi];
+                if (!(l->uni ? l->uk : l->k[i]) || (b->op == BAND_TO && !(h->uni ? h->uk : h->k[i]))) break;
+                rv lv = l->uni ? l->u : l->v[i], hv = h->uni ? h->u : h->v[i];
+                lo = dbl ? lv.d : (double)lv.i;
+                hi = dbl ? hv.d : (double)hv.i;
             }
-        vec_release(x, m2);
+            if (ev_band_holds(b->op, sv, lo, hi)) {
+                pick[i] = (int16_t)bi;
+                used[bi] = 1;
+                break;
+            }
+        }
+    }
+    for (uint32_t bi = 0; bi < nb; bi++)
+        if (used[bi] && ev(x, rb->bands[nd->b + bi].val, &V[bi])) return -1;
+    for (uint32_t i = 0; i < x->n; i++) {
+        if (pick[i] < 0) {
+            r->v[i] = (rv){0}, r->k[i] = 0;
+            continue;
+        }
+        const vec_val *v = &V[pick[i]];
+        r->v[i] = v->uni ? v->u : v->v[i];
+        r->k[i] = v->uni ? v->uk : v->k[i];
     }
     vec_release(x, mark);
     return 0;

@@ -1,0 +1,160 @@
+/*
+ * batch_int.h — what the files of the batch pipeline share: the blocks that travel
+ * between its threads, a worker's chunk of columns, and the run's read-only context.
+ *
+ *   split.c   the reader's side: cutting the input into records (rows), the header
+ *   fill.c    a worker's side: one block's records into a chunk of columns
+ *   emit.c    a worker's side: the results of a chunk as output rows
+ *   batch.c   the threads, the order of writing, the summary; batch_diff
+ */
+#ifndef TF_BATCH_INT_H
+#define TF_BATCH_INT_H
+
+#include <csv.h>
+#include <pthread.h>
+
+#include "base/arena.h"
+#include "batch/batch.h"
+#include "eval/case.h"
+#include "kinds/kinds.h"
+
+/* ---- records and blocks ------------------------------------------------------------- */
+
+enum { REC_OK, REC_TOO_LONG, REC_TRUNCATED };
+
+typedef struct {
+    uint32_t off, len;   /* the row's bytes in the block (without its line ending) */
+    uint8_t err;         /* REC_*: a row the reader could not keep */
+    uint32_t field;      /* REC_TOO_LONG: the field (0-based) where the limit was passed */
+} batch_rec;
+
+/* A block: whole rows of the input and, once a worker is done, their output. */
+typedef struct {
+    int state;                  /* SLOT_* (batch.c) */
+    uint64_t seq, first_row;    /* first_row: the number of recs[0] (1-based) */
+    uint64_t bytes_end;         /* input bytes read when the block was cut */
+    char *buf;
+    size_t len, cap;
+    batch_rec recs[BATCH_ROWS];
+    uint32_t nrec;
+    /* the worker's output */
+    char *out;
+    size_t out_len, out_cap;
+    uint32_t row_end[BATCH_ROWS];  /* out offset after each row's output */
+    uint8_t bad[BATCH_ROWS];       /* rejected rows */
+    uint32_t nbad;
+    char first_msg[512];           /* the first rejected row's message (for --strict) */
+    tf_rc rc;                      /* an internal failure of the worker (TF_ENOMEM) */
+    /* batch_diff: each row's decision key under the two evaluations */
+    uint32_t key[2][BATCH_ROWS];
+} batch_slot;
+
+/* ---- the columns of a chunk --------------------------------------------------------- */
+
+/* How a CSV column is read. */
+typedef struct {
+    int input;          /* input index, or -1 */
+    int is_id;
+    const char *name;   /* the header's text */
+} batch_col;
+
+/* The schema-bound part of a run, one per rule set (two for a diff of rule sets). */
+typedef struct {
+    const tf_rules *r;
+    batch_col *cols;    /* [ncols] */
+    uint32_t ncols;
+    int has_id;
+    vec_plan **plans;   /* [r->nbooks] */
+    arena mem;
+} batch_schema;
+
+/* A worker's chunk: the columns vec.h reads, and where a row's strings and lists live. */
+typedef struct {
+    const batch_schema *sc;
+    vec_rows rows;
+    rv *vals;
+    uint8_t *known;
+    ev_list *lists;
+    rv *pool;               /* list elements of the chunk */
+    size_t npool, pool_cap;
+    uint32_t *list_off;     /* [ninputs * stride]: where a row's list starts in pool */
+    arena strs;             /* strings: ids, string values */
+    const char *id[BATCH_ROWS];
+    uint32_t id_len[BATCH_ROWS];
+    uint8_t skip[BATCH_ROWS];
+    char msg[BATCH_ROWS][KIND_MSG];
+    uint32_t n;
+    /* CSV reading state */
+    struct csv_parser csv;
+    uint32_t field, row_fields, rows_seen;
+    uint32_t cur;           /* the row being filled */
+    tf_case *jcase;         /* JSONL: the reusable case */
+    int failed;             /* out of memory */
+} batch_chunk;
+
+int chunk_init(batch_chunk *ch, const batch_schema *sc);
+void chunk_free(batch_chunk *ch);
+/* Reads the records of slot s into ch: values, or skip[k] with msg[k] for a bad row. */
+void chunk_fill(batch_chunk *ch, const batch_slot *s, batch_format fmt);
+
+/* ---- the header (split.c) ------------------------------------------------------------ */
+
+/* Reads the CSV header row text[0..len) into sc's columns; TF_ECASE with the message
+ * (an unknown field, a repeated column, an empty name). */
+tf_rc schema_header(batch_schema *sc, const char *text, size_t len, char *err, size_t errlen);
+/* For JSONL: no columns. */
+void schema_plain(batch_schema *sc);
+tf_rc schema_init(batch_schema *sc, const tf_rules *r);
+void schema_free(batch_schema *sc);
+
+/* ---- the reader (split.c) ------------------------------------------------------------ */
+
+typedef struct {
+    int fd;
+    batch_format fmt;
+    char *buf;
+    size_t start, pos, len, cap; /* the record in progress begins at start; scanned to pos */
+    int state;                   /* the CSV scanner's state at pos */
+    uint32_t field;              /* fields begun in the record in progress */
+    int eof, skipping, io_error, at_start;
+    size_t skipped;              /* bytes of a too-long record dropped so far */
+    uint32_t skip_field;
+    uint64_t bytes;
+} batch_reader;
+
+int reader_init(batch_reader *rd, int fd);
+void reader_free(batch_reader *rd);
+/* Sniffs the format: skips a byte-order mark; '{' first (after white space) is JSONL.
+ * Returns 0, or -1 when the input is empty (only white space). */
+int reader_sniff(batch_reader *rd, batch_format *fmt);
+/* The next record: 1 with *rec (its bytes at *text, valid until the next call), 0 at the
+ * end of the input, -1 on a read error. */
+int reader_next(batch_reader *rd, batch_rec *rec, const char **text);
+
+/* ---- output (emit.c) ------------------------------------------------------------------ */
+
+/* One kind evaluated over a chunk. */
+typedef struct {
+    batch_kind kind;               /* BATCH_CHECK, BATCH_SCHEME or BATCH_ROUTE */
+    const ir_rulebook *rb;         /* the scheme's or route's rulebook */
+    const char *label;             /* the column prefix under --all ("entry", "ca.crs") */
+} batch_part;
+
+/* The header line of the output (CSV), or nothing (JSONL). */
+void emit_header(FILE *out, batch_format fmt, const batch_part *parts, int nparts, int all);
+/* Appends the output rows of the chunk to s->out (row_end, bad and nbad too). res[p][k]
+ * is part p's result of row k. Returns -1 when out of memory. */
+int emit_chunk(batch_slot *s, const batch_chunk *ch, batch_format fmt, const batch_part *parts, int nparts, int all,
+               kind_result *const *res, char (*const *msg)[KIND_MSG]);
+
+/* The decision of a result, as text: check: the outcome; scheme: the category (or pass,
+ * fail, the total); route: eligible / not eligible. Into buf. */
+const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_result *res, char *buf, size_t n);
+/* The reason code of a result ("cn.entry.unilateral", "E:trip.to", ...), into buf. */
+const char *emit_reason(const tf_rules *r, const batch_part *p, const kind_result *res, const char *msg, char *buf,
+                        size_t n);
+
+/* Appends text to a growable buffer; -1 when out of memory. */
+int buf_put(char **b, size_t *len, size_t *cap, const char *s, size_t n);
+
+#endif

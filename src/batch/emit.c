@@ -1,0 +1,307 @@
+/*
+ * emit.c — the results of a chunk as output rows (CSV or JSONL), and reason codes.
+ *
+ * One output row per input row, in input order: the row number, the row's id, the
+ * result columns of each kind evaluated and a reason code; a row that could not be read
+ * or decided has empty result columns, the reason E:<field> and its message in `error`.
+ * The reason codes are documented in docs/batch.md:
+ *
+ *   check   the deciding rule's id (cn.entry.unilateral), or no_rule (the rulebook's
+ *           `otherwise` outcome: no rule admits the trip)
+ *   scheme  the category reached (A), `none` (a scheme with categories, none reached),
+ *           `pass` / `fail` (a pass mark or requirements), `scored` (only a total);
+ *           `incomplete:<input>` when a factor is unknown for lack of that input
+ *   route   `eligible`, `binding:<requirement>` (not yet; the requirement that sets the
+ *           earliest date), `never:<requirement>` (not within 30 years)
+ *   error   E:<field> (E:row for the row as a whole)
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/date.h"
+#include "batch/batch_int.h"
+
+int buf_put(char **b, size_t *len, size_t *cap, const char *s, size_t n) {
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 1 << 16;
+        while (c < *len + n + 1) c *= 2;
+        char *p = realloc(*b, c);
+        if (!p) return -1;
+        *b = p;
+        *cap = c;
+    }
+    memcpy(*b + *len, s, n);
+    *len += n;
+    return 0;
+}
+
+/* A growable output with a sticky failure. */
+typedef struct {
+    char **b;
+    size_t *len, *cap;
+    int failed;
+} out_t;
+
+static void put(out_t *o, const char *s, size_t n) {
+    if (!o->failed && buf_put(o->b, o->len, o->cap, s, n)) o->failed = 1;
+}
+static void puts_(out_t *o, const char *s) { put(o, s, strlen(s)); }
+
+/* A CSV field, quoted when it holds a delimiter, a quote or a line break. */
+static void put_csv(out_t *o, const char *s, size_t n) {
+    int quote = 0;
+    for (size_t i = 0; i < n && !quote; i++) quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        put(o, s, n);
+        return;
+    }
+    put(o, "\"", 1);
+    const char *p = s, *end = s + n;
+    while (p < end) {
+        const char *q = memchr(p, '"', (size_t)(end - p));
+        if (!q) {
+            put(o, p, (size_t)(end - p));
+            break;
+        }
+        put(o, p, (size_t)(q - p) + 1);
+        put(o, "\"", 1);
+        p = q + 1;
+    }
+    put(o, "\"", 1);
+}
+
+/* A JSON string (the value is valid UTF-8: the reader checked it). */
+static void put_json_str(out_t *o, const char *s, size_t n) {
+    put(o, "\"", 1);
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        put(o, s + from, i - from);
+        char esc[8];
+        if (c == '"' || c == '\\') snprintf(esc, sizeof esc, "\\%c", c);
+        else if (c == '\n') snprintf(esc, sizeof esc, "\\n");
+        else if (c == '\r') snprintf(esc, sizeof esc, "\\r");
+        else if (c == '\t') snprintf(esc, sizeof esc, "\\t");
+        else snprintf(esc, sizeof esc, "\\u%04x", c);
+        puts_(o, esc);
+        from = i + 1;
+    }
+    put(o, s + from, n - from);
+    put(o, "\"", 1);
+}
+
+/* v in decimal into b (at least 21 bytes); returns b. */
+static char *fmt_u64(uint64_t v, char *b) {
+    char t[24];
+    int n = 0;
+    do t[n++] = (char)('0' + v % 10), v /= 10;
+    while (v);
+    for (int i = 0; i < n; i++) b[i] = t[n - 1 - i];
+    b[n] = 0;
+    return b;
+}
+
+/* A number as the single-case JSON writes it: whole numbers without a point. */
+static void fmt_num(double v, char *b, size_t n) {
+    if (isnan(v)) b[0] = 0;
+    else if (v == floor(v) && fabs(v) < 1e15) {
+        if (v < 0) *b++ = '-', v = -v;
+        fmt_u64((uint64_t)v, b);
+    } else snprintf(b, n, "%g", v);
+}
+
+/* The field a message names: the text before its first ": ", when it looks like a path. */
+static size_t msg_field(const char *msg, const char **field) {
+    const char *colon = strstr(msg, ": ");
+    size_t n = colon ? (size_t)(colon - msg) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (msg[i] == ' ' || msg[i] == '"') n = 0;
+    *field = n ? msg : "row";
+    return n ? n : 3;
+}
+
+const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_result *res, char *buf, size_t n) {
+    if (res->status) return "";
+    switch (p->kind) {
+    case BATCH_CHECK: return res->outcome >= 0 ? outcome_names[res->outcome] : "";
+    case BATCH_SCHEME:
+        if (res->category >= 0) return p->rb->points->categories[res->category].name;
+        if (res->passes >= 0) return res->passes ? "pass" : "fail";
+        if (p->rb->points->ncategories) return "none";
+        fmt_num(res->total, buf, n);
+        return buf;
+    default: (void)r; return res->passes > 0 ? "eligible" : "not_eligible";
+    }
+}
+
+const char *emit_reason(const tf_rules *r, const batch_part *p, const kind_result *res, const char *msg, char *buf,
+                        size_t n) {
+    if (res->status) {
+        const char *f;
+        size_t fl = msg_field(msg, &f);
+        snprintf(buf, n, "E:%.*s", (int)fl, f);
+        return buf;
+    }
+    switch (p->kind) {
+    case BATCH_CHECK: return res->rule >= 0 ? r->books[res->book].rules[res->rule].id : "no_rule";
+    case BATCH_SCHEME: {
+        const ir_points *pt = p->rb->points;
+        if (!res->complete) {
+            snprintf(buf, n, "incomplete:%s", res->missing >= 0 ? r->inputs[res->missing].name : "?");
+            return buf;
+        }
+        if (res->category >= 0) return pt->categories[res->category].name;
+        if (pt->ncategories) return "none";
+        if (res->passes >= 0) return res->passes ? "pass" : "fail";
+        return "scored";
+    }
+    default:
+        if (res->passes > 0) return "eligible";
+        snprintf(buf, n, "%s:%s", res->date == TF_DATE_DEFAULT ? "never" : "binding", pathway_label(p->rb, res->missing));
+        return buf;
+    }
+}
+
+void emit_header(FILE *out, batch_format fmt, const batch_part *parts, int nparts, int all) {
+    if (fmt != BATCH_FMT_CSV) return;
+    fputs("row,id", out);
+    for (int i = 0; i < nparts; i++) {
+        const batch_part *p = &parts[i];
+        if (all) {
+            fprintf(out, ",%s,%s.reason", p->label, p->label);
+            continue;
+        }
+        switch (p->kind) {
+        case BATCH_CHECK: fputs(",outcome,latest_departure,reason", out); break;
+        case BATCH_SCHEME: fputs(",total,category,passes,reason", out); break;
+        default: fputs(",eligible,earliest_date,counted_days,reason", out); break;
+        }
+    }
+    fputs(",error\n", out);
+}
+
+/* The result columns of one part, as CSV fields or JSON members. */
+static void part_fields(out_t *o, const tf_rules *r, batch_format fmt, const batch_part *p, const kind_result *res,
+                        const char *msg, int all) {
+    char b1[64], b2[64], rb[300], d[11];
+    int json = fmt == BATCH_FMT_JSONL, ok = !res->status;
+    const char *reason = emit_reason(r, p, res, msg, rb, sizeof rb);
+#define FIELD(name, text, is_str)                                                          \
+    do {                                                                                   \
+        const char *t_ = (text);                                                           \
+        if (json) {                                                                        \
+            puts_(o, ",\"");                                                               \
+            puts_(o, (name));                                                              \
+            puts_(o, "\":");                                                               \
+            if (!t_ || !*t_) puts_(o, "null");                                             \
+            else if (is_str) put_json_str(o, t_, strlen(t_));                              \
+            else puts_(o, t_);                                                             \
+        } else {                                                                           \
+            put(o, ",", 1);                                                                \
+            if (t_) put_csv(o, t_, strlen(t_));                                            \
+        }                                                                                  \
+    } while (0)
+    if (all) {
+        char key[200];
+        const char *dec = emit_decision(r, p, res, b1, sizeof b1);
+        if (p->kind == BATCH_SCHEME && ok) fmt_num(res->total, b2, sizeof b2), dec = b2;
+        FIELD(p->label, ok ? dec : NULL, p->kind != BATCH_SCHEME);
+        snprintf(key, sizeof key, "%s.reason", p->label);
+        FIELD(key, reason, 1);
+        return;
+    }
+    switch (p->kind) {
+    case BATCH_CHECK:
+        FIELD("outcome", ok ? emit_decision(r, p, res, b1, sizeof b1) : NULL, 1);
+        FIELD("latest_departure", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, d) : NULL, 1);
+        break;
+    case BATCH_SCHEME:
+        fmt_num(res->total, b1, sizeof b1);
+        FIELD("total", ok ? b1 : NULL, 0);
+        FIELD("category", ok && res->category >= 0 ? p->rb->points->categories[res->category].name : NULL, 1);
+        FIELD("passes", ok && res->passes >= 0 ? (res->passes ? "true" : "false") : NULL, 0);
+        break;
+    default:
+        FIELD("eligible", ok ? (res->passes > 0 ? "true" : "false") : NULL, 0);
+        FIELD("earliest_date", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, d) : NULL, 1);
+        fmt_num(res->total, b2, sizeof b2);
+        FIELD("counted_days", ok ? b2 : NULL, 0);
+        break;
+    }
+    FIELD("reason", reason, 1);
+#undef FIELD
+}
+
+int emit_chunk(batch_slot *s, const batch_chunk *ch, batch_format fmt, const batch_part *parts, int nparts, int all,
+               kind_result *const *res, char (*const *msg)[KIND_MSG]) {
+    out_t o = {&s->out, &s->out_len, &s->out_cap, 0};
+    const tf_rules *r = ch->sc->r;
+    int json = fmt == BATCH_FMT_JSONL;
+    s->nbad = 0;
+    s->first_msg[0] = 0;
+    for (uint32_t k = 0; k < ch->n; k++) {
+        char num[32];
+        fmt_u64(s->first_row + k, num);
+        /* a row is rejected when it could not be read, or (one kind alone) decided */
+        const char *err = ch->skip[k] ? ch->msg[k] : NULL;
+        if (!err && !all && res[0][k].status) err = msg[0][k];
+        s->bad[k] = err != NULL;
+        if (err && !s->nbad++) snprintf(s->first_msg, sizeof s->first_msg, "row %s: %s", num, err);
+        if (json) {
+            puts_(&o, "{\"row\":");
+            puts_(&o, num);
+            if (ch->id[k]) {
+                puts_(&o, ",\"id\":");
+                put_json_str(&o, ch->id[k], ch->id_len[k]);
+            }
+        } else {
+            puts_(&o, num);
+            put(&o, ",", 1);
+            if (ch->id[k]) put_csv(&o, ch->id[k], ch->id_len[k]);
+        }
+        if (ch->skip[k]) {
+            /* the row was not read: empty results, its reason and message */
+            kind_result none;
+            kind_result_clear(&none);
+            none.status = TF_ECASE;
+            char rb[300];
+            for (int p = 0; p < nparts; p++) {
+                if (json && p) continue;
+                if (json) {
+                    puts_(&o, ",\"reason\":");
+                    const char *rsn = emit_reason(r, &parts[p], &none, err, rb, sizeof rb);
+                    put_json_str(&o, rsn, strlen(rsn));
+                } else if (all) {
+                    put(&o, ",", 1);
+                    put(&o, ",", 1);
+                    const char *rsn = emit_reason(r, &parts[p], &none, err, rb, sizeof rb);
+                    put_csv(&o, rsn, strlen(rsn));
+                } else {
+                    int ncols = parts[p].kind == BATCH_CHECK ? 2 : 3;
+                    for (int c = 0; c < ncols; c++) put(&o, ",", 1);
+                    put(&o, ",", 1);
+                    const char *rsn = emit_reason(r, &parts[p], &none, err, rb, sizeof rb);
+                    put_csv(&o, rsn, strlen(rsn));
+                }
+            }
+        } else {
+            for (int p = 0; p < nparts; p++) part_fields(&o, r, fmt, &parts[p], &res[p][k], msg[p][k], all);
+        }
+        if (json) {
+            if (err) {
+                puts_(&o, ",\"error\":");
+                put_json_str(&o, err, strlen(err));
+            }
+            puts_(&o, "}\n");
+        } else {
+            put(&o, ",", 1);
+            if (err) put_csv(&o, err, strlen(err));
+            put(&o, "\n", 1);
+        }
+        s->row_end[k] = (uint32_t)s->out_len;
+    }
+    return o.failed ? -1 : 0;
+}
