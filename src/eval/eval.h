@@ -74,12 +74,20 @@ int eval_node(const ev_ctx *x, uint32_t n, rv *out);
     X(OP_DATE_ADD, o.i = a.i + b.i / 1440, 1)                               \
     X(OP_DATE_SUB, o.i = a.i - b.i / 1440, 1)
 
+/* A double rounded to the nearest integer; out of range (or not a number) it saturates,
+ * so that the conversion is never undefined behaviour. */
+static inline int64_t ev_d2i(double d) {
+    if (!(d > -9.2e18)) return d != d ? 0 : INT64_MIN;
+    if (d >= 9.2e18) return INT64_MAX;
+    return (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
+}
+
 /* Unary operators: X(op, result), from a into o; always defined. */
 #define EV_UNARY(X)                                                         \
     X(OP_NOT, o.i = !a.i)                                                   \
     X(OP_NEG_I, o.i = (int64_t)(0 - (uint64_t)a.i)) X(OP_NEG_D, o.d = -a.d) \
     X(OP_I2D, o.d = (double)a.i)                                            \
-    X(OP_D2I, o.i = (int64_t)(a.d < 0 ? a.d - 0.5 : a.d + 0.5))             \
+    X(OP_D2I, o.i = ev_d2i(a.d))                                             \
     X(OP_DAYS2MIN, o.i = a.i * 1440)
 
 /* Whether a band `op lo [to hi]` holds for the subject s (all as doubles). */
