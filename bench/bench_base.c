@@ -7,19 +7,18 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/country.h"
 #include "base/date.h"
+#include "machine.h"
+#include "stats.h"
 
 #define ROUNDS 20000000L
 
 /* Monotonic time in seconds. */
 static double now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)bench_now_ns() / 1e9;
 }
 
 static void report(const char *what, double seconds, long calls, long check)
@@ -67,6 +66,8 @@ static void bench_date_age(void)
 
 int main(void)
 {
+    machine_print();
+    printf("\n");
     bench_country_find();
     bench_date_parse();
     bench_date_age();

@@ -17,20 +17,18 @@
  * Aims (issue "the world pack", docs/performance.md): the world pack compiles in under
  * 50 ms (p50); check p50 under 1 us with every pack loaded; the compiled world pack
  * under 2 MB. Run by `make bench`; not a test.
- *
- * Self-contained: the clock and the nearest-rank percentiles below are the same as those
- * of bench/stats.h (the shared bench header), which was not yet in the tree when this
- * bench was written; it may switch to that header.
+ * The clock, the nearest-rank percentiles, the table and the machine lines are those of
+ * every bench (bench/stats.h, bench/machine.h).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "base/bundled.h"
 #include "eval/ir.h"
+#include "machine.h"
+#include "stats.h"
 #include "talentflow.h"
 
 #define DEFAULT_RUNS 100
@@ -40,77 +38,6 @@
 #define AIM_COMPILE_MS 50.0
 #define AIM_CHECK_NS 1000.0
 #define AIM_MEMORY_BYTES (2u << 20)
-
-/* ---- timing: CLOCK_MONOTONIC, nearest-rank percentiles (nothing interpolated) ---------- */
-
-typedef struct {
-    size_t n;
-    double min, p10, p50, p90, p99, max;
-} stats_summary;
-
-static uint64_t bench_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void bench_clobber(const void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double percentile(const double *v, size_t n, double p)
-{
-    double rank = p / 100.0 * (double)n;
-    size_t k = (size_t)rank;
-    if ((double)k < rank)
-        k++;
-    return v[(k < 1 ? 1 : k > n ? n : k) - 1];
-}
-
-static stats_summary stats_compute(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return (stats_summary){n, v[0], percentile(v, n, 10), percentile(v, n, 50), percentile(v, n, 90),
-                           percentile(v, n, 99), v[n - 1]};
-}
-
-static void stats_print_header(const char *unit)
-{
-    printf("%-34s %9s %10s %10s %10s %10s %10s %10s\n", "measure", "samples", "min", "p10", "p50", "p90",
-           "p99", "max");
-    printf("%-34s %9s %10s %10s %10s %10s %10s %10s\n", "", "", unit, unit, unit, unit, unit, unit);
-}
-
-static void stats_print_row(const char *what, const stats_summary *s, int decimals)
-{
-    printf("%-34s %9zu %10.*f %10.*f %10.*f %10.*f %10.*f %10.*f\n", what, s->n, decimals, s->min, decimals,
-           s->p10, decimals, s->p50, decimals, s->p90, decimals, s->p99, decimals, s->max);
-}
-
-/* Where the figures were measured: CPUs, load, compiler. */
-static void machine_print(void)
-{
-    double load[3] = {0, 0, 0};
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
-            load[0] = load[1] = load[2] = -1;
-        fclose(f);
-    }
-    printf("machine:  %ld CPUs online; load %.2f %.2f %.2f (1, 5, 15 min); compiler %s, %s\n",
-           sysconf(_SC_NPROCESSORS_ONLN), load[0], load[1], load[2], __VERSION__,
-#ifdef __OPTIMIZE__
-           "optimised"
-#else
-           "NOT optimised"
-#endif
-    );
-}
 
 /* ---- sources ------------------------------------------------------------------------- */
 
