@@ -38,17 +38,24 @@ url=$(grep -o 'http://[^/]*' "$tmp/out") || { cat "$tmp/err" >&2; exit 1; }
 echo "== machine: $(nproc) cores, $(uname -srm); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== server: $(head -1 "$tmp/out")"
 metric() { curl -s "$url/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+# The server's CPU time (user + system, in clock ticks): per request it says what a
+# decision costs, whatever else the machine is running.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
 
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s bench/serve/check.lua "$url/v1/check" >/dev/null # warm-up
 for script in check varied; do
     rows0=$(metric talentflow_decisions_logged_total)
     commits0=$(metric talentflow_decision_log_commits_total)
+    cpu0=$(cpu_ticks)
     echo
     echo "== POST /v1/check, $script.lua: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "bench/serve/$script.lua" "$url/v1/check"
     rows=$(( $(metric talentflow_decisions_logged_total) - rows0 ))
     commits=$(( $(metric talentflow_decision_log_commits_total) - commits0 ))
+    cpu=$(( $(cpu_ticks) - cpu0 ))
     echo "decision log: $rows decisions committed in $commits transactions ($(( rows / (commits > 0 ? commits : 1) )) per commit)"
+    echo "server CPU: $(( cpu * 100 / hz ))e-2 s for $rows decisions: $(( rows > 0 ? cpu * 1000000 / hz / rows : 0 )) us per decision"
 done
 echo
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"

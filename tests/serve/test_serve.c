@@ -573,6 +573,30 @@ typedef struct {
     char first_failure[512];
 } hammer;
 
+/* Every (version, outcome) pair the clients saw: one version must always give the same
+ * outcome, or an answer mixed two rule sets. */
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+static char seen_version[64][16], seen_outcome[64][16];
+static int nseen;
+
+static bool consistent(const char *version, const char *outcome)
+{
+    pthread_mutex_lock(&seen_lock);
+    bool ok = true, found = false;
+    for (int i = 0; i < nseen && !found; i++)
+        if (strcmp(seen_version[i], version) == 0) {
+            found = true;
+            ok = strcmp(seen_outcome[i], outcome) == 0;
+        }
+    if (!found && nseen < 64) {
+        snprintf(seen_version[nseen], sizeof seen_version[nseen], "%s", version);
+        snprintf(seen_outcome[nseen], sizeof seen_outcome[nseen], "%s", outcome);
+        nseen++;
+    }
+    pthread_mutex_unlock(&seen_lock);
+    return ok;
+}
+
 /* A client deciding AQ_CASE in a loop: counts failures (any status but 200, no
  * answer) and answers whose version header, body version and outcome disagree. */
 static void *hammer_main(void *arg)
@@ -596,7 +620,8 @@ static void *hammer_main(void *arg)
         const char *out = json_string_value(json_object_get(v, "outcome"));
         /* rulebook version -> outcome is fixed: eta under A, e_visa under B; the version
          * header must be the body's. */
-        if (!bv || strcmp(hv, bv) != 0 || !out || (strcmp(out, "eta") != 0 && strcmp(out, "e_visa") != 0))
+        if (!bv || strcmp(hv, bv) != 0 || !out || (strcmp(out, "eta") != 0 && strcmp(out, "e_visa") != 0) ||
+            !consistent(bv, out))
             h->mixed++;
         json_decref(v);
         http_free(&r);
@@ -649,6 +674,8 @@ static void test_reload(void **state)
         nanosleep(&ts, NULL);
     }
     assert_string_not_equal(version_a, version_b);
+    assert_true(consistent(version_a, "eta"));
+    assert_true(consistent(version_b, "e_visa"));
 
     /* A broken rulebook is not loaded: the old set stays, and says so. */
     char path[800];
