@@ -97,16 +97,18 @@ void diag_note(tf_diags *d, span at, const char *fmt, ...) {
 }
 
 void diag_line_col(const char *text, size_t len, size_t off, int *line, int *col) {
-    int l = 1;
-    size_t bol = 0;
+    int l = 1, c = 1;
     if (off > len) off = len;
-    for (size_t i = 0; i < off; i++)
+    for (size_t i = 0; i < off; i++) {
         if (text[i] == '\n') {
             l++;
-            bol = i + 1;
+            c = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            c++; /* a column per character: UTF-8 continuation bytes take none */
         }
+    }
     *line = l;
-    *col = (int)(off - bol) + 1;
+    *col = c;
 }
 
 /* Prints "name:line:col: sev: msg", the source line and a caret line under `at`. */
@@ -125,12 +127,20 @@ static void print_one(const tf_diags *d, FILE *out, const char *sev, span at, co
     while (eol < f->len && f->text[eol] != '\n') eol++;
     fprintf(out, "%5d | ", line);
     for (size_t i = bol; i < eol; i++) fputc(f->text[i] == '\t' ? ' ' : f->text[i], out);
+    /* the caret line counts characters, not bytes: a UTF-8 continuation byte (10xxxxxx)
+     * takes no column of its own */
     fputs("\n      | ", out);
-    for (int i = 1; i < col; i++) fputc(' ', out);
+    size_t start = at.off < eol ? at.off : eol;
+    for (size_t i = bol; i < start; i++)
+        if (((unsigned char)f->text[i] & 0xC0) != 0x80) fputc(' ', out);
     fputc('^', out);
-    size_t n = at.len;
-    if (at.off + n > eol) n = at.off < eol ? eol - at.off : 1;
-    for (size_t i = 1; i < n; i++) fputc('~', out);
+    size_t end = at.off + at.len < eol ? at.off + at.len : eol;
+    int first = 1;
+    for (size_t i = start; i < end; i++) {
+        if (((unsigned char)f->text[i] & 0xC0) == 0x80) continue;
+        if (!first) fputc('~', out);
+        first = 0;
+    }
     fputc('\n', out);
 }
 

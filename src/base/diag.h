@@ -59,7 +59,8 @@ void diag_warning(tf_diags *d, span at, const char *fmt, ...)
 /* Adds a note with its own location to the most recent diagnostic. */
 void diag_note(tf_diags *d, span at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* 1-based line and column (in bytes) of byte offset off in text. */
+/* 1-based line and column of byte offset off in text; the column counts characters
+ * (UTF-8 code points), as an editor shows them. */
 void diag_line_col(const char *text, size_t len, size_t off, int *line, int *col);
 
 #endif
