@@ -189,17 +189,17 @@ static void clb_list(rng *g, char *out, size_t n) {
 }
 
 /* The fields of one case, each a (name, value) pair; an empty value is not given. */
-#define NFIELDS 22
+#define NFIELDS 24
 static const char *const field_names[NFIELDS] = {
     "id", "nationality", "birth_date", "education", "languages.en.clb", "languages.fr.clb", "work",
     "spouse.accompanying", "spouse.education", "spouse.languages.en.clb", "CA.canadian_education", "CA.job_offer",
     "CA.nomination", "CA.sibling", "CA.certificate_of_qualification", "trip.to", "trip.purpose", "trip.entry_date",
-    "trip.days", "trip.entry_port", "residence.statuses", "residence.absences"};
+    "trip.days", "trip.entry_port", "trip.from", "trip.onward", "residence.statuses", "residence.absences"};
 /* which fields are lists (written as JSON arrays), and of what */
 enum { V_STR, V_RAW, V_CLB, V_WORK, V_STATUSES, V_ABSENCES };
 static const int field_kind[NFIELDS] = {V_STR, V_STR, V_STR, V_STR, V_CLB, V_CLB, V_WORK, V_RAW, V_STR, V_CLB, V_STR,
-                                        V_STR, V_RAW, V_RAW, V_RAW, V_STR, V_STR, V_STR, V_RAW, V_STR, V_STATUSES,
-                                        V_ABSENCES};
+                                        V_STR, V_RAW, V_RAW, V_RAW, V_STR, V_STR, V_STR, V_RAW, V_STR, V_STR, V_STR,
+                                        V_STATUSES, V_ABSENCES};
 
 static void one_case(rng *g, const world *w, const int *dest, int ndest, int32_t today, uint64_t i,
                      char v[NFIELDS][256]) {
@@ -240,15 +240,21 @@ static void one_case(rng *g, const world *w, const int *dest, int ndest, int32_t
     snprintf(v[17], 256, "%s", date_format(today + (int32_t)below(g, 181), d1));
     snprintf(v[18], 256, "%u", purpose == 2 ? 1 + below(g, 10) : stay_days[PICK(g, stay_w)]);
     if (to == country_find("CN", 2)) snprintf(v[19], 256, "%s", cn_ports[below(g, sizeof cn_ports / sizeof *cn_ports)]);
+    /* a transit comes from one country and goes on to another */
+    if (purpose == 2) {
+        int from = w->country[pick(g, w->weight, w->n)], onward = w->country[pick(g, w->weight, w->n)];
+        snprintf(v[20], 256, "%s", code(from == to ? nat : from));
+        snprintf(v[21], 256, "%s", code(onward == to ? nat : onward));
+    }
     /* a residence history (30%): temporary from 2-9 years ago, permanent 1-4 years later
      * (60%), up to five absences of 3-60 days in order */
     if (chance(g, 300)) {
         int32_t start = today - 730 - (int32_t)below(g, 7 * 365);
-        snprintf(v[20], 256, "temporary:%s", date_format(start, d1));
+        snprintf(v[22], 256, "temporary:%s", date_format(start, d1));
         int32_t pr = start + 365 + (int32_t)below(g, 4 * 365);
         if (chance(g, 600) && pr < today) {
-            size_t l = strlen(v[20]);
-            snprintf(v[20] + l, 256 - l, ";permanent:%s", date_format(pr, d1));
+            size_t l = strlen(v[22]);
+            snprintf(v[22] + l, 256 - l, ";permanent:%s", date_format(pr, d1));
         }
         int nabs = (int)below(g, 6);
         int32_t at = start + 30;
@@ -256,8 +262,8 @@ static void one_case(rng *g, const world *w, const int *dest, int ndest, int32_t
             at += 10 + (int32_t)below(g, (uint32_t)((today - 90 - at) / (nabs - k) + 1));
             int32_t back = at + 3 + (int32_t)below(g, 58);
             if (back >= today) break;
-            size_t l = strlen(v[21]);
-            snprintf(v[21] + l, 256 - l, "%s%s:%s", k ? ";" : "", date_format(at, d1), date_format(back, d2));
+            size_t l = strlen(v[23]);
+            snprintf(v[23] + l, 256 - l, "%s%s:%s", k ? ";" : "", date_format(at, d1), date_format(back, d2));
             at = back + 1;
         }
     }
@@ -350,15 +356,15 @@ static void json_case(sbuf *s, char v[NFIELDS][256]) {
         for (int f = 10; f <= 14; f++) member(s, &f1, field_names[f] + 3, field_kind[f], v[f]);
         sput(s, "}");
     }
-    if (open_obj(s, "trip", v, 15, 19)) {
+    if (open_obj(s, "trip", v, 15, 21)) {
         int f1 = 1;
-        for (int f = 15; f <= 19; f++) member(s, &f1, field_names[f] + 5, field_kind[f], v[f]);
+        for (int f = 15; f <= 21; f++) member(s, &f1, field_names[f] + 5, field_kind[f], v[f]);
         sput(s, "}");
     }
-    if (open_obj(s, "residence", v, 20, 21)) {
+    if (open_obj(s, "residence", v, 22, 23)) {
         int f1 = 1;
-        member(s, &f1, "statuses", V_STATUSES, v[20]);
-        member(s, &f1, "absences", V_ABSENCES, v[21]);
+        member(s, &f1, "statuses", V_STATUSES, v[22]);
+        member(s, &f1, "absences", V_ABSENCES, v[23]);
         sput(s, "}");
     }
     sput(s, "}\n");

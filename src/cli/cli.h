@@ -161,6 +161,19 @@ void cli_print_diag_count(const cli_command *cmd, const tf_diags *d);
 CLI_COMMAND_DECLS(CLI_DECLARE)
 #undef CLI_DECLARE
 
+/* ---- diff --population (cmd_diff_population.c) ------------------------------------------ */
+
+typedef struct {
+    const char *input, *vs, *scheme, *route, *rules, *samples_text, *threads_text;
+    const tf_date *from, *to; /* NULL when not given */
+    bool json;
+    int samples;
+} diff_population;
+
+/* `talentflow diff --population INPUT`: the rows whose decision changes between two dates
+ * or two rule sets, by transition. Returns the exit code. */
+int cmd_diff_population(const cli_command *self, const diff_population *dp);
+
 /* ---- the decision ------------------------------------------------------------------------ */
 
 /* Reads the case at path ("-": stdin) and parses it against r. Prints input errors

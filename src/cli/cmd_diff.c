@@ -15,7 +15,8 @@
 
 #include "cli/cli.h"
 
-enum { OPT_FROM, OPT_TO, OPT_RULES, OPT_JSON, OPT_PAIRS, OPT_PACK };
+enum { OPT_FROM, OPT_TO, OPT_RULES, OPT_JSON, OPT_PAIRS, OPT_PACK, OPT_POPULATION, OPT_VS, OPT_SCHEME, OPT_ROUTE, OPT_SAMPLES,
+       OPT_THREADS };
 
 const cli_option cmd_diff_options[] = {
     [OPT_FROM] = {"from", 0, "DATE", "the earlier date (required)"},
@@ -24,6 +25,12 @@ const cli_option cmd_diff_options[] = {
     [OPT_JSON] = {"json", 0, NULL, "print the changes as JSON"},
     [OPT_PAIRS] = {"pairs", 0, NULL, "compare decisions pair by pair (nationality, destination)"},
     [OPT_PACK] = {"pack", 0, "PREFIX", "with --pairs: only rulebooks whose id starts with PREFIX"},
+    [OPT_POPULATION] = {"population", 0, "INPUT", "compare the decisions of every case of INPUT (CSV or JSONL)"},
+    [OPT_VS] = {"vs", 0, "DIR", "with --population: compare --rules (or the bundled) with the rulebooks under DIR"},
+    [OPT_SCHEME] = {"scheme", 0, "ID", "with --population: compare the scheme ID's tiers, not entry decisions"},
+    [OPT_ROUTE] = {"route", 0, "ID", "with --population: compare eligibility under the route ID"},
+    [OPT_SAMPLES] = {"samples", 0, "N", "with --population: row ids shown per transition (default 5)"},
+    [OPT_THREADS] = {"threads", 0, "N", "with --population: worker threads (default: every core)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -53,6 +60,7 @@ int cmd_diff(const cli_command *self, int argc, char **argv)
     tf_date from = 0, to = 0;
     bool json = false, pairs = false;
     const char *pack = NULL;
+    diff_population pop = {.samples = 5};
 
     cli_parser p;
     cli_parser_init(&p, self, argc, argv);
@@ -82,9 +90,24 @@ int cmd_diff(const cli_command *self, int argc, char **argv)
         case OPT_PACK:
             pack = p.arg;
             break;
+        case OPT_POPULATION: pop.input = p.arg; break;
+        case OPT_VS: pop.vs = p.arg; break;
+        case OPT_SCHEME: pop.scheme = p.arg; break;
+        case OPT_ROUTE: pop.route = p.arg; break;
+        case OPT_SAMPLES: pop.samples_text = p.arg; break;
+        case OPT_THREADS: pop.threads_text = p.arg; break;
         }
     }
     int first = cli_operands_start(&p);
+    if (pop.input || pop.vs || pop.scheme || pop.route || pop.samples_text || pop.threads_text) {
+        if (first < argc) return cli_usage_error(self, "\"%s\": takes no operand", argv[first]);
+        pop.from = from_text ? &from : NULL;
+        pop.to = to_text ? &to : NULL;
+        pop.rules = rules_dir;
+        pop.json = json;
+        if (pairs) return cli_usage_error(self, "--pairs and --population do not go together");
+        return cmd_diff_population(self, &pop);
+    }
     if (first < argc)
         return cli_usage_error(self, "\"%s\": takes no operand (dates go with --from, --to)",
                                argv[first]);

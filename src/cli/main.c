@@ -119,10 +119,14 @@ static const cli_command commands[] = {
      "values changed. --from must be before --to. With --pairs, compares decisions\n"
      "instead: a one-day tourist visit for every (nationality, destination) pair, as of\n"
      "each date; prints the count by transition and every pair whose decision changed.\n"
+     "With --population INPUT, compares the decisions of every case of a CSV or JSONL\n"
+     "file (as batch reads it) as of --from and --to, or under --rules DIR and --vs DIR:\n"
+     "the rows whose decision changes, counted by transition, with a few row ids each.\n"
      "\n"
      "Examples:\n"
      "  talentflow diff --from 2024-12-16 --to 2024-12-17\n"
-     "  talentflow diff --pairs --pack world. --from 2024-01-05 --to 2025-01-12\n",
+     "  talentflow diff --pairs --pack world. --from 2024-01-05 --to 2025-01-12\n"
+     "  talentflow diff --population cases.csv --from 2024-12-16 --to 2024-12-17\n",
      cmd_diff_options},
     {"tour", cmd_tour, "Decide every example case, with reasons.", "[OPTIONS] [DIR]",
      "Runs `check` on every *.json case file in DIR, in name order, printing for each its\n"
