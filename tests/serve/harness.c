@@ -182,6 +182,11 @@ static int connect_to(int port)
     return fd;
 }
 
+int http_connect(int port)
+{
+    return connect_to(port);
+}
+
 static bool send_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {

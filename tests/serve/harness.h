@@ -53,6 +53,8 @@ bool http_do(int port, const char *method, const char *target, const char *extra
 /* Sends raw bytes and reads until the server closes (or 10 s). */
 bool http_raw(int port, const char *raw, size_t len, http_resp *r);
 void http_free(http_resp *r);
+/* A connected socket to the server (no request sent), or -1. */
+int http_connect(int port);
 /* The value of header name (case-insensitive) into buf, or NULL. */
 const char *http_header(const http_resp *r, const char *name, char *buf, size_t n);
 

@@ -8,7 +8,8 @@
  *   reload   reloads (POST /v1/admin/reload with and without the token, SIGHUP) while
  *            clients keep deciding: no failed request, and every answer of one version
  *   durable  kill -9 during a stream of decisions: every acknowledged decision is in the
- *            decision log; the log reopens; SIGTERM finishes the requests in progress
+ *            decision log; the log reopens; SIGTERM finishes the requests in progress;
+ *            the connection cap and the idle timeout
  *   load     a bounded wrk run on loopback (skips, exit 77, without wrk)
  *   browser  the web page in Debian's chromium, driven by playwright-core
  *            (tests/browser/page.test.mjs; skips, exit 77, without chromium, node or the
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -860,11 +862,66 @@ static void test_graceful_stop(void **state)
         free(c[i].acked);
 }
 
+/* True when the peer closes fd (recv returns 0 or an error) within ms milliseconds. */
+static bool closed_within(int fd, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[4096];
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return true;
+        if (n < 0)
+            return false; /* timed out: still open */
+    }
+}
+
+/* --max-connections: a connection past the cap is closed at once; --timeout: a
+ * connection that stops sending in the middle of its headers is closed. */
+static void test_connection_limits(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--threads", "1", "--max-connections", "3", "--timeout", "1", NULL};
+    server s;
+    assert_true(server_start(&s, bin, work_dir, NULL, extra));
+    int fds[3];
+    for (int i = 0; i < 3; i++) {
+        fds[i] = http_connect(s.port);
+        assert_true(fds[i] >= 0);
+    }
+    struct timespec settle = {0, 200 * 1000 * 1000};
+    nanosleep(&settle, NULL);
+    int extra_fd = http_connect(s.port); /* the kernel accepts it; the server closes it */
+    assert_true(extra_fd >= 0);
+    const char *req = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    send(extra_fd, req, strlen(req), MSG_NOSIGNAL);
+    assert_true(closed_within(extra_fd, 3000));
+    close(extra_fd);
+
+    /* The three idle ones, and one that sent half its headers, are closed by the 1 s
+     * timeout; then the server takes connections again. */
+    const char *half = "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Le";
+    send(fds[0], half, strlen(half), MSG_NOSIGNAL);
+    for (int i = 0; i < 3; i++) {
+        assert_true(closed_within(fds[i], 5000));
+        close(fds[i]);
+    }
+    json_decref(call(s.port, "GET", "/healthz", NULL, NULL, 200, NULL));
+    http_resp r;
+    assert_true(http_do(s.port, "GET", "/metrics", NULL, NULL, 0, &r));
+    assert_non_null(strstr(r.body, "talentflow_limits_total{limit=\"timeout\"}"));
+    http_free(&r);
+    int status = server_signal_wait(&s, SIGTERM);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static int run_durable(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kill9),
         cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_connection_limits),
     };
     return cmocka_run_group_tests_name("serve/durable", tests, NULL, NULL);
 }
