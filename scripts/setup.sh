@@ -33,6 +33,7 @@ packages=(
     libclang-rt-14-dev
     libmicrohttpd-dev # talentflow serve: HTTP
     libsqlite3-dev   # talentflow serve: the decision log
+    python3-numpy    # bench/reference: the numpy reference of the batch benchmark
 )
 if [ "$test_tools" = 1 ]; then
     packages+=(

@@ -152,7 +152,7 @@ static int from_text(reader *rd, const char *path, type_t t, const char *s, size
     case TY_ENUM: {
         const ir_enum *e = &r->enums[TYPE_ARG(t)];
         for (uint32_t i = 0; s && i < e->nmembers; i++)
-            if (strlen(e->members[i]) == sl && !memcmp(e->members[i], s, sl)) {
+            if (e->members[i][0] == (sl ? s[0] : 0) && strnlen(e->members[i], sl + 1) == sl && !memcmp(e->members[i], s, sl)) {
                 out->i = i;
                 return 0;
             }

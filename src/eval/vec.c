@@ -18,6 +18,7 @@
  */
 #include "eval/vec.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,9 +151,9 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r);
 
 /* The row of `rows` at position k of a root context. */
 static inline uint32_t row_at(const vec_ctx *x, uint32_t k) { return x->sel ? x->sel[k] : k; }
-/* The epoch and the date of position k (an element's are its row's). */
+/* The epoch and the date of position k (an element's or a subset's are its row's). */
 static const ir_epoch *epoch_at(const vec_ctx *x, uint32_t k) {
-    while (x->up && !x->ep) k = x->up_row[k], x = x->up;
+    while (!x->ep && x->up) k = x->up_row[k], x = x->up;
     return x->ep ? x->ep : x->ep_row[k];
 }
 static int32_t as_of_at(const vec_ctx *x, uint32_t k) {
@@ -160,8 +161,9 @@ static int32_t as_of_at(const vec_ctx *x, uint32_t k) {
     return x->as_of_row ? x->as_of_row[k] : x->as_of;
 }
 
-/* A row-level node inside an element context: evaluated over the rows of the enclosing
- * context, then each element takes its row's value. */
+/* A row-level node inside an element context (a derived value or the points inside a
+ * subset): evaluated over the rows of the enclosing context, then each element (row)
+ * takes its row's value. */
 static int from_rows(vec_ctx *x, uint32_t n, vec_val *r) {
     if (column(x, r)) return -1;
     size_t mark = vec_mark(x);
@@ -345,6 +347,41 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     vec_val res;
     if (column(x, &res)) return -1;
     size_t mark = vec_mark(x);
+    if (any_t && any_f && x->n >= 32 && x->rows) { /* (not inside an element context) */
+        /* each branch over the rows that take it only: a subset context per branch, whose
+         * derived values come from this context's (kept once for all rows) */
+        uint32_t *pos = push(x, (size_t)x->n * sizeof(uint32_t) + 4), *rows = push(x, (size_t)x->n * sizeof(uint32_t) + 4);
+        if (!pos || !rows) return -1;
+        for (uint32_t i = 0; i < x->n; i++)
+            if (!C.k[i]) res.v[i] = (rv){0}, res.k[i] = 0;
+        for (int branch = 1; branch >= 0; branch--) {
+            uint32_t m = 0;
+            for (uint32_t i = 0; i < x->n; i++)
+                if (C.k[i] && (C.v[i].i != 0) == branch) pos[m] = i, rows[m] = x->rows ? row_at(x, i) : i, m++;
+            vec_ctx sub = *x;
+            sub.n = m;
+            sub.sel = x->rows ? rows : NULL;
+            sub.up = x;
+            sub.up_row = pos;
+            sub.subset = 1;
+            sub.var = NULL;
+            sub.elem = NULL;
+            sub.lets = NULL;
+            sub.let_done = NULL;
+            if (!x->ep) sub.ep_row = NULL;
+            size_t m2 = vec_mark(x);
+            vec_val V;
+            if (ev(&sub, branch ? nd->b : nd->c, &V)) return x->failed = 1, -1;
+            for (uint32_t k = 0; k < m; k++) {
+                res.v[pos[k]] = V.uni ? V.u : V.v[k];
+                res.k[pos[k]] = V.uni ? V.uk : V.k[k];
+            }
+            vec_release(x, m2);
+        }
+        vec_release(x, mark);
+        *r = res;
+        return 0;
+    }
     vec_val B = {0}, E = {0};
     if (any_t && ev(x, nd->b, &B)) return -1;
     if (any_f && ev(x, nd->c, &E)) return -1;
@@ -416,14 +453,40 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
         lo_d[bi] = dbl ? L[bi].u.d : (double)L[bi].u.i;
         hi_d[bi] = dbl ? H[bi].u.d : (double)H[bi].u.i;
     }
+    if (flat) {
+        /* every band as a closed interval [lo_d, hi_d] of doubles: `< n` is up to the
+         * double before n, `> n` from the one after, else everything; the first interval
+         * that holds the subject wins, as ev_band_holds decides (a NaN subject, which no
+         * interval holds, takes the generic path below) */
+        for (uint32_t bi = 0; bi < nb; bi++) {
+            const ir_band *b = &rb->bands[nd->b + bi];
+            double lo = lo_d[bi];
+            switch (b->op) {
+            case BAND_LT: lo_d[bi] = -INFINITY, hi_d[bi] = nextafter(lo, -INFINITY); break;
+            case BAND_LE: lo_d[bi] = -INFINITY, hi_d[bi] = lo; break;
+            case BAND_GT: lo_d[bi] = nextafter(lo, INFINITY), hi_d[bi] = INFINITY; break;
+            case BAND_GE: hi_d[bi] = INFINITY; break;
+            case BAND_EQ: hi_d[bi] = lo; break;
+            case BAND_ELSE: lo_d[bi] = -INFINITY, hi_d[bi] = INFINITY; break;
+            default: break;
+            }
+        }
+    }
     for (uint32_t i = 0; i < x->n; i++) {
         pick[i] = -1;
         if (!(S.uni ? S.uk : S.k[i])) continue;
         rv s = S.uni ? S.u : S.v[i];
         double sv = dbl ? s.d : (double)s.i;
+        if (flat && sv == sv) {
+            uint32_t bi = 0;
+            while (bi < nb && !(sv >= lo_d[bi] && sv <= hi_d[bi])) bi++;
+            if (bi < nb) pick[i] = (int16_t)bi, used[bi] = 1;
+            continue;
+        }
         for (uint32_t bi = 0; bi < nb; bi++) {
             const ir_band *b = &rb->bands[nd->b + bi];
-            double lo = lo_d[bi], hi = hi_d[bi];
+            rv l0 = L[bi].uni ? L[bi].u : L[bi].v[i], h0 = H[bi].uni ? H[bi].u : H[bi].v[i];
+            double lo = dbl ? l0.d : (double)l0.i, hi = dbl ? h0.d : (double)h0.i;
             if (!flat && b->op != BAND_ELSE) { /* eval.c: an unknown bound makes the band unknown */
                 const vec_val *l = &L[bi], *h = &H[bi];
                 if (!(l->uni ? l->uk : l->k[i]) || (b->op == BAND_TO && !(h->uni ? h->uk : h->k[i]))) break;
@@ -585,7 +648,8 @@ static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
 static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
     if (x->failed) return -1;
     const ir_node *nd = &x->rb->nodes[n];
-    if (x->up && !(x->plan->flags[n] & F_ELEM)) return from_rows(x, n, r);
+    if (x->up && (x->subset ? nd->op == OP_LET || nd->op == OP_POINTS : !(x->plan->flags[n] & F_ELEM)))
+        return from_rows(x, n, r);
     switch ((opcode)nd->op) {
     case OP_CONST: uniform(r, nd->k, 1); return 0;
     case OP_INPUT: return ev_input(x, nd, r);
@@ -596,8 +660,9 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
         }
         if (column(x, r)) return -1;
         for (uint32_t i = 0; i < x->n; i++) {
-            r->v[i] = x->ep_row[i]->vals[nd->a];
-            r->k[i] = x->ep_row[i]->val_known[nd->a];
+            const ir_epoch *ep = epoch_at(x, i);
+            r->v[i] = ep->vals[nd->a];
+            r->k[i] = ep->val_known[nd->a];
         }
         return 0;
     case OP_IN: {
@@ -623,7 +688,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
             return 0;
         }
         if (column(x, r)) return -1;
-        for (uint32_t i = 0; i < x->n; i++) r->v[i].i = x->as_of_row[i], r->k[i] = 1;
+        for (uint32_t i = 0; i < x->n; i++) r->v[i].i = as_of_at(x, i), r->k[i] = 1;
         return 0;
     case OP_GIVEN: return ev_given(x, nd, r);
     case OP_LIST: uniform(r, (rv){.i = ((int64_t)nd->a << 8) | nd->b}, 1); return 0;

@@ -69,9 +69,11 @@ struct vec_ctx {
     vec_val *lets;                  /* [rb->nlets] cache, set up by vec_begin */
     uint8_t *let_done;
     int failed;                     /* sticky: the scratch stack overflowed, or out of memory */
-    /* an element context (inside an aggregate): its "rows" are the list elements */
+    /* a context inside another: an element context (inside an aggregate), whose "rows"
+     * are the list elements, or (subset) the rows of `up` that take one branch of an `if` */
     const vec_ctx *up;
-    const uint32_t *up_row;         /* [n] the position of each element's row in up */
+    const uint32_t *up_row;         /* [n] the position of each element's (or row's) row in up */
+    int subset;
     const rv *var;                  /* [n] the element's value (`for x in`) */
     const rv *const *elem;          /* [n] the element's fields (`where`) */
 };

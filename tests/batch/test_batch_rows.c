@@ -183,22 +183,23 @@ static void quoting(void) {
     size_t n1, n2;
     char *lf = csv(&n1, HEAD, "\"a,b\",FR,CN,business,2025-03-10,25\n", "\"say \"\"hi\"\"\",FR,CN,business,2025-03-10,25\n",
                    "\"two\nlines\",FR,CN,business,2025-03-10,25\n", " \"FR-spaced\" , FR , CN ,business,2025-03-10,25\n",
-                   "plain,FR,CN,business,2025-03-10,25", NULL);
+                   "\tspaced , FR , CN ,business,2025-03-10,25\n", "plain,FR,CN,business,2025-03-10,25", NULL);
     char *crlf = csv(&n2, "\xEF\xBB\xBFid,nationality,trip.to,trip.purpose,trip.entry_date,trip.days\r\n",
                      "\"a,b\",FR,CN,business,2025-03-10,25\r\n", "\"say \"\"hi\"\"\",FR,CN,business,2025-03-10,25\r\n",
                      "\"two\nlines\",FR,CN,business,2025-03-10,25\r\n", " \"FR-spaced\" , FR , CN ,business,2025-03-10,25\r\n",
-                     "plain,FR,CN,business,2025-03-10,25\r\n", NULL);
+                     "\tspaced , FR , CN ,business,2025-03-10,25\r\n", "plain,FR,CN,business,2025-03-10,25\r\n", NULL);
     result a = run(BATCH_CHECK, NULL, lf, n1, 1, 0, BATCH_FMT_CSV);
     result b = run(BATCH_CHECK, NULL, crlf, n2, 2, 0, BATCH_FMT_CSV);
     CHECK(a.rc == TF_OK && b.rc == TF_OK, "quoting: %s %s", a.err, b.err);
-    conserved("quoting", &a, 5);
-    conserved("quoting, CRLF and BOM", &b, 5);
+    conserved("quoting", &a, 6);
+    conserved("quoting, CRLF and BOM", &b, 6);
     CHECK(a.c.rejected == 0, "quoting: %llu rejected: %s", (unsigned long long)a.c.rejected, a.out);
     CHECK(a.len == b.len && !memcmp(a.out, b.out, a.len), "CRLF and BOM change the output:\n%s\n---\n%s", a.out, b.out);
     CHECK(strstr(a.out, "\n1,\"a,b\",visa_free,"), "quoting: %s", a.out);
     CHECK(strstr(a.out, "\n2,\"say \"\"hi\"\"\",visa_free,"), "quoting: %s", a.out);
     CHECK(strstr(a.out, "\n3,\"two\nlines\",visa_free,"), "quoting: %s", a.out);
     CHECK(strstr(a.out, "\n4,FR-spaced,visa_free,"), "quoting: %s", a.out);
+    CHECK(strstr(a.out, "\n5,spaced,visa_free,"), "quoting: %s", a.out);
     free(a.out), free(b.out), free(lf), free(crlf);
 }
 
