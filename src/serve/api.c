@@ -829,6 +829,8 @@ static bool same_secret(const char *a, const char *b)
     return diff == 0;
 }
 
+static void reload_deferred(serve_reply *reply);
+
 static void do_reload(const serve_request *req, serve_reply *reply, const serve_config *cfg)
 {
     static const char *const known[] = {NULL};
@@ -848,6 +850,12 @@ static void do_reload(const serve_request *req, serve_reply *reply, const serve_
         reply->authenticate = true;
         return;
     }
+    reply->deferred = reload_deferred; /* compiling takes a while: not on a pool thread */
+}
+
+/* The reload itself, on a thread of its own (http.c). */
+static void reload_deferred(serve_reply *reply)
+{
     serve_rules *before = reload_acquire();
     char *err = NULL;
     tf_rc rc = reload_now(&err);

@@ -34,6 +34,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,7 @@ double serve_uptime(void)
 
 typedef enum {
     PH_READING,  /* headers and body */
-    PH_LOGGING,  /* suspended until the decision log commits */
+    PH_LOGGING,  /* suspended until the decision log commits (or a deferred reply is made) */
     PH_LOGGED,   /* resumed: the answer can go */
     PH_ANSWERED,
 } phase;
@@ -140,7 +141,9 @@ static enum MHD_Result queue_reply(req_ctx *rq)
                                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     if (r->authenticate)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    if (atomic_load_explicit(&draining, memory_order_relaxed))
+    /* Close after a refused body (the rest of it is not worth reading) and while
+     * shutting down. */
+    if (r->status == 413 || atomic_load_explicit(&draining, memory_order_relaxed))
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     rq->status = r->status;
     rq->ph = PH_ANSWERED;
@@ -163,6 +166,18 @@ static void on_logged(dlog_rec *rec, bool committed)
     rq->committed = committed;
     rq->ph = PH_LOGGED;
     MHD_resume_connection(rq->conn); /* takes libmicrohttpd's lock: publishes the above */
+}
+
+/* The thread of a deferred reply: does the work, then wakes the request. */
+static void *deferred_main(void *arg)
+{
+    req_ctx *rq = arg;
+    rq->reply.deferred(&rq->reply);
+    rq->reply.deferred = NULL;
+    rq->committed = true;
+    rq->ph = PH_LOGGED;
+    MHD_resume_connection(rq->conn);
+    return NULL;
 }
 
 /* ---- parameters ------------------------------------------------------------------------------ */
@@ -303,6 +318,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     };
     rq->reply.status = 500;
     api_handle(&req, &rq->ep, &rq->reply, &rq->st, config);
+    if (rq->reply.deferred) {
+        rq->ph = PH_LOGGING;
+        MHD_suspend_connection(conn);
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, deferred_main, rq) != 0)
+            deferred_main(rq); /* no thread: do it here */
+        pthread_attr_destroy(&attr);
+        return MHD_YES;
+    }
     if (!rq->reply.dlog)
         return queue_reply(rq);
     /* Suspend before queueing the record: the writer may resume the connection before

@@ -172,7 +172,8 @@ extern const size_t serve_asset_count;
  * decision is logged (dlog set): http.c then suspends the connection and sends the
  * answer when the log calls back. A streamed answer (/v1/batch) sets stream. */
 typedef struct serve_stream serve_stream;
-typedef struct {
+typedef struct serve_reply serve_reply;
+struct serve_reply {
     int status;
     char *body;
     size_t len;
@@ -184,7 +185,11 @@ typedef struct {
     char version[16];          /* X-Rules-Version, when a rule set answered */
     dlog_rec *dlog;            /* log this decision before answering */
     serve_stream *stream;      /* /v1/batch: the rows are produced as the client reads */
-} serve_reply;
+    /* Work too slow for a pool thread (a reload compiles every rulebook): http.c
+     * suspends the connection, runs deferred(reply) on a thread of its own, which fills
+     * in the reply, and then answers. */
+    void (*deferred)(serve_reply *reply);
+};
 
 /* Everything a request carries to its endpoint. */
 typedef struct {
