@@ -26,6 +26,13 @@
 
 enum { F_ELEM = 1, F_POINTS = 2, F_DONE = 4 };
 
+/* The rows of a context split by a derived condition (`if with_spouse then ...`): kept
+ * per chunk, since the same condition splits many factors. */
+struct vec_split {
+    uint32_t *pos[2], *rows[2], m[2];
+    uint8_t done;
+};
+
 struct vec_plan {
     uint8_t *flags; /* [nnodes] */
     uint8_t *let_flags;
@@ -142,7 +149,8 @@ int vec_begin(vec_ctx *x) {
     uint32_t nl = x->rb->nlets ? x->rb->nlets : 1;
     x->lets = arena_array(x->keep, nl, sizeof(vec_val));
     x->let_done = arena_array(x->keep, nl, 1);
-    return x->lets && x->let_done ? 0 : -1;
+    x->splits = arena_array(x->keep, nl, sizeof(struct vec_split));
+    return x->lets && x->let_done && x->splits ? 0 : -1;
 }
 
 /* ---- evaluation ------------------------------------------------------------------------- */
@@ -350,14 +358,31 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     if (any_t && any_f && x->n >= 32 && x->rows) { /* (not inside an element context) */
         /* each branch over the rows that take it only: a subset context per branch, whose
          * derived values come from this context's (kept once for all rows) */
-        uint32_t *pos = push(x, (size_t)x->n * sizeof(uint32_t) + 4), *rows = push(x, (size_t)x->n * sizeof(uint32_t) + 4);
-        if (!pos || !rows) return -1;
+        const ir_node *cn = &x->rb->nodes[nd->a];
+        struct vec_split one = {0}, *sp = &one;
+        if (x->splits && cn->op == OP_LET && !x->up && !(x->plan->let_flags[cn->a] & F_POINTS))
+            sp = &x->splits[cn->a]; /* kept for the chunk */
+        if (!sp->done) {
+            arena *mem = sp == &one ? NULL : x->keep;
+            for (int b = 0; b < 2; b++) {
+                size_t bytes = (size_t)x->n * sizeof(uint32_t) + 4;
+                sp->pos[b] = mem ? arena_alloc(mem, bytes) : push(x, bytes);
+                sp->rows[b] = mem ? arena_alloc(mem, bytes) : push(x, bytes);
+                if (!sp->pos[b] || !sp->rows[b]) return x->failed = 1, -1;
+                sp->m[b] = 0;
+            }
+            for (uint32_t i = 0; i < x->n; i++) {
+                if (!C.k[i]) continue;
+                int b = C.v[i].i != 0;
+                sp->pos[b][sp->m[b]] = i;
+                sp->rows[b][sp->m[b]++] = x->rows ? row_at(x, i) : i;
+            }
+            sp->done = sp != &one;
+        }
         for (uint32_t i = 0; i < x->n; i++)
             if (!C.k[i]) res.v[i] = (rv){0}, res.k[i] = 0;
         for (int branch = 1; branch >= 0; branch--) {
-            uint32_t m = 0;
-            for (uint32_t i = 0; i < x->n; i++)
-                if (C.k[i] && (C.v[i].i != 0) == branch) pos[m] = i, rows[m] = x->rows ? row_at(x, i) : i, m++;
+            uint32_t m = sp->m[branch], *pos = sp->pos[branch], *rows = sp->rows[branch];
             vec_ctx sub = *x;
             sub.n = m;
             sub.sel = x->rows ? rows : NULL;
@@ -368,6 +393,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
             sub.elem = NULL;
             sub.lets = NULL;
             sub.let_done = NULL;
+            sub.splits = NULL;
             if (!x->ep) sub.ep_row = NULL;
             size_t m2 = vec_mark(x);
             vec_val V;
@@ -609,6 +635,7 @@ static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
         sub.elem = elem;
         sub.lets = NULL;
         sub.let_done = NULL;
+        sub.splits = NULL;
         size_t m2 = vec_mark(x);
         vec_val F = {0}, M = {0};
         if (e && filter != NODE_NONE && ev(&sub, filter, &F)) return x->failed = 1, -1;

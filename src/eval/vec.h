@@ -69,6 +69,7 @@ struct vec_ctx {
     vec_val *lets;                  /* [rb->nlets] cache, set up by vec_begin */
     uint8_t *let_done;
     int failed;                     /* sticky: the scratch stack overflowed, or out of memory */
+    struct vec_split *splits;       /* [rb->nlets]: the rows each branch of an `if let` takes */
     /* a context inside another: an element context (inside an aggregate), whose "rows"
      * are the list elements, or (subset) the rows of `up` that take one branch of an `if` */
     const vec_ctx *up;

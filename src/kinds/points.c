@@ -119,48 +119,52 @@ static int missing_under(const ir_rulebook *rb, const tf_case *c, uint32_t n, in
 /* ---- the per-row logic of a score, shared by tf_assess and points_batch ------------ */
 
 /* Caps every factor at its maximum, sums the groups bottom-up (capped at theirs) and the
- * items that belong to no group into the total. On entry pts[1 + i] and known[1 + i]
- * hold every factor's points (0 where unknown); mx[i] and mk[i] the value of item i's
- * maximum where it has one (mk: known). On return pts[0] is the total and known[0] says
- * whether every item that counts was known. */
-static void fold_points(const ir_points *pt, double *pts, uint8_t *known, const double *mx, const uint8_t *mk) {
-    uint32_t n = pt->nitems;
-    for (uint32_t i = 0; i < n; i++) {
+ * items that belong to no group into the total, for n rows at once (one for tf_assess,
+ * a chunk for points_batch). On entry pts[1 + i][k] and known[1 + i][k] hold factor i's
+ * points in row k (0 where unknown); mx[i][k] and mk[i][k] the value of item i's
+ * maximum where it has one (mk: known). On return pts[0][k] is the total and
+ * known[0][k] says whether every item that counts was known. */
+static void fold_points(const ir_points *pt, uint32_t n, double *const *pts, uint8_t *const *known,
+                        double *const *mx, uint8_t *const *mk) {
+    uint32_t ni = pt->nitems;
+    for (uint32_t i = 0; i < ni; i++) {
         const ir_item *it = &pt->items[i];
-        if (it->is_group) known[1 + i] = 1;
-        else if (it->max != NODE_NONE && mk[i] && pts[1 + i] > mx[i]) pts[1 + i] = mx[i];
+        if (it->is_group) memset(known[1 + i], 1, n);
+        else if (it->max != NODE_NONE)
+            for (uint32_t k = 0; k < n; k++)
+                if (mk[i][k] && pts[1 + i][k] > mx[i][k]) pts[1 + i][k] = mx[i][k];
     }
     /* groups, innermost first: a group's members are summed once all are done */
     uint8_t done[PTS_MAX_ITEMS];
-    for (uint32_t i = 0; i < n; i++) done[i] = !pt->items[i].is_group;
-    for (uint32_t pass = 0; pass < n; pass++) {
+    for (uint32_t i = 0; i < ni; i++) done[i] = !pt->items[i].is_group;
+    for (uint32_t pass = 0; pass < ni; pass++) {
         int progress = 0;
-        for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t i = 0; i < ni; i++) {
             const ir_item *g = &pt->items[i];
-            if (done[i]) continue;
-            int ready = 1;
-            double sum = 0;
-            for (uint32_t k = 0; k < g->nmembers && ready; k++) {
-                ready = done[g->members[k]];
-                sum += pts[1 + g->members[k]];
-                if (!known[1 + g->members[k]]) known[1 + i] = 0;
-            }
+            int ready = !done[i];
+            for (uint32_t m = 0; m < g->nmembers && ready; m++) ready = done[g->members[m]];
             if (!ready) continue;
-            if (g->max != NODE_NONE && mk[i] && sum > mx[i]) sum = mx[i];
-            pts[1 + i] = sum;
+            for (uint32_t k = 0; k < n; k++) {
+                double sum = 0;
+                for (uint32_t m = 0; m < g->nmembers; m++) {
+                    sum += pts[1 + g->members[m]][k];
+                    if (!known[1 + g->members[m]][k]) known[1 + i][k] = 0;
+                }
+                if (g->max != NODE_NONE && mk[i][k] && sum > mx[i][k]) sum = mx[i][k];
+                pts[1 + i][k] = sum;
+            }
             done[i] = 1;
             progress = 1;
         }
         if (!progress) break;
     }
-    double total = 0;
-    known[0] = 1;
-    for (uint32_t i = 0; i < n; i++)
-        if (pt->items[i].owner < 0) {
-            total += pts[1 + i];
-            if (!known[1 + i]) known[0] = 0;
-        }
-    pts[0] = total;
+    for (uint32_t k = 0; k < n; k++) pts[0][k] = 0, known[0][k] = 1;
+    for (uint32_t i = 0; i < ni; i++)
+        if (pt->items[i].owner < 0)
+            for (uint32_t k = 0; k < n; k++) {
+                pts[0][k] += pts[1 + i][k];
+                if (!known[1 + i][k]) known[0][k] = 0;
+            }
 }
 
 /* The tier from the conditions evaluated with the points visible: cat[i] (category i's
@@ -205,7 +209,11 @@ static void score_at(const tf_rules *r, const ir_rulebook *rb, const tf_case *c,
         s->pts[1 + i] = s->known[1 + i] ? v.d : 0;
         if (!s->known[1 + i]) s->missing[1 + i] = (int16_t)missing_under(rb, c, it->node, 0);
     }
-    fold_points(pt, s->pts, s->known, mx, mk);
+    double *pp[1 + PTS_MAX_ITEMS], *mxp[PTS_MAX_ITEMS];
+    uint8_t *kp[1 + PTS_MAX_ITEMS], *mkp[PTS_MAX_ITEMS];
+    for (uint32_t i = 0; i <= n; i++) pp[i] = &s->pts[i], kp[i] = &s->known[i];
+    for (uint32_t i = 0; i < n; i++) mxp[i] = &mx[i], mkp[i] = &mk[i];
+    fold_points(pt, 1, pp, kp, mxp, mkp);
     fr.points = s->pts;
     uint8_t cat[PTS_MAX_ITEMS], req[PTS_MAX_REQ];
     rv v;
@@ -744,19 +752,10 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
         if (vec_eval(&x, it->node, tv, kn[1 + i])) return TF_ENOMEM;
         for (uint32_t k = 0; k < m; k++) pts[1 + i][k] = kn[1 + i][k] ? tv[k].d : 0;
     }
-    /* per row, the same folding as score_at */
-    for (uint32_t k = 0; k < m; k++) {
-        double p[1 + PTS_MAX_ITEMS], rmx[PTS_MAX_ITEMS];
-        uint8_t pk[1 + PTS_MAX_ITEMS], rmk[PTS_MAX_ITEMS];
-        for (uint32_t i = 0; i < ni; i++) {
-            p[1 + i] = pt->items[i].is_group ? 0 : pts[1 + i][k];
-            pk[1 + i] = pt->items[i].is_group ? 1 : kn[1 + i][k];
-            rmx[i] = mx[i][k];
-            rmk[i] = mk[i][k];
-        }
-        fold_points(pt, p, pk, rmx, rmk);
-        for (uint32_t i = 0; i <= ni; i++) pts[i][k] = p[i], kn[i][k] = pk[i];
-    }
+    /* the same folding as score_at, over the chunk's columns */
+    for (uint32_t i = 0; i < ni; i++)
+        if (pt->items[i].is_group) memset(pts[1 + i], 0, m * sizeof(double));
+    fold_points(pt, m, pts, kn, mx, mk);
     x.points = (const double *const *)pts;
     /* the tier, with the points visible: category, pass mark and requirement conditions */
     uint32_t nc = pt->ncategories, nr = pt->nrequires;
