@@ -59,9 +59,16 @@ const char *ir_where(const tf_rules *r, span sp, char *buf, size_t n) {
         snprintf(buf, n, "?");
         return buf;
     }
+    const ir_file *f = &r->files[sp.file];
+    uint32_t lo = 0, hi = f->nlines; /* the last line starting at or before the span */
+    while (hi - lo > 1) {
+        uint32_t mid = (lo + hi) / 2;
+        if (f->lines[mid] <= sp.off) lo = mid;
+        else hi = mid;
+    }
     int line, col;
-    diag_line_col(r->files[sp.file].text, r->files[sp.file].len, sp.off, &line, &col);
-    snprintf(buf, n, "%s:%d:%d", r->files[sp.file].name, line, col);
+    diag_line_col(f->text + f->lines[lo], f->len - f->lines[lo], sp.off - f->lines[lo], &line, &col);
+    snprintf(buf, n, "%s:%u:%d", f->name, lo + 1, col);
     return buf;
 }
 

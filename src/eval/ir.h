@@ -357,6 +357,8 @@ typedef struct {
     const char *name;
     const char *text;
     size_t len;
+    uint32_t *lines;     /* byte offset of the start of each line, for ir_where */
+    uint32_t nlines;
 } ir_file;
 
 struct tf_rules {

@@ -46,6 +46,20 @@ static void set_version(tf_rules *r) {
     snprintf(r->version, sizeof r->version, "%08x", h);
 }
 
+/* Records where each line of f begins, so that explanations find a span's line by
+ * binary search instead of scanning the file (ir_where). -1 when out of memory. */
+static int index_lines(arena *a, ir_file *f) {
+    uint32_t n = 1;
+    for (size_t i = 0; i < f->len; i++) n += f->text[i] == '\n';
+    f->lines = arena_array(a, n, sizeof(uint32_t));
+    if (!f->lines) return -1;
+    f->lines[0] = 0;
+    f->nlines = 1;
+    for (size_t i = 0; i < f->len; i++)
+        if (f->text[i] == '\n') f->lines[f->nlines++] = (uint32_t)(i + 1);
+    return 0;
+}
+
 tf_rc tf_compile(const tf_source *srcs, size_t n, tf_rules **out, tf_diags **diags) {
     *out = NULL;
     if (diags) *diags = NULL;
@@ -70,7 +84,8 @@ tf_rc tf_compile(const tf_source *srcs, size_t n, tf_rules **out, tf_diags **dia
         char *copy = arena_strndup(&r->mem, srcs[i].text, srcs[i].len);
         const char *name = arena_strndup(&r->mem, srcs[i].name, strlen(srcs[i].name));
         if (!copy || !name || diags_add_file(d, srcs[i].name, srcs[i].text, srcs[i].len) < 0) goto done;
-        r->files[i] = (ir_file){name, copy, srcs[i].len};
+        r->files[i] = (ir_file){name, copy, srcs[i].len, NULL, 0};
+        if (index_lines(&r->mem, &r->files[i]) < 0) goto done;
         texts[i] = copy;
     }
     r->nfiles = (uint32_t)n;
