@@ -672,6 +672,25 @@ static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
+/* The operators of one operand that read the row's epoch or date: membership of a set
+ * (dated, in the epoch) and years since a date (to the evaluation date). */
+static int ev_dated(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    if (column(x, r)) return -1;
+    size_t mark = vec_mark(x);
+    vec_val A;
+    if (ev(x, nd->a, &A)) return -1;
+    for (uint32_t i = 0; i < x->n; i++) {
+        uint8_t k = A.uni ? A.uk : A.k[i];
+        int64_t a = A.uni ? A.u.i : A.v[i].i;
+        r->k[i] = k;
+        if (!k) r->v[i].i = 0;
+        else if (nd->op == OP_IN) r->v[i].i = bits_has(&epoch_at(x, i)->sets[nd->b], (uint32_t)a) ^ (int)nd->c;
+        else r->v[i].i = date_age((int32_t)a, as_of_at(x, i));
+    }
+    vec_release(x, mark);
+    return 0;
+}
+
 static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
     if (x->failed) return -1;
     const ir_node *nd = &x->rb->nodes[n];
@@ -692,20 +711,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
             r->k[i] = ep->val_known[nd->a];
         }
         return 0;
-    case OP_IN: {
-        if (column(x, r)) return -1;
-        size_t mark = vec_mark(x);
-        vec_val A;
-        if (ev(x, nd->a, &A)) return -1;
-        for (uint32_t i = 0; i < x->n; i++) {
-            uint8_t k = A.uni ? A.uk : A.k[i];
-            int64_t a = A.uni ? A.u.i : A.v[i].i;
-            r->k[i] = k;
-            r->v[i].i = k ? bits_has(&epoch_at(x, i)->sets[nd->b], (uint32_t)a) ^ (int)nd->c : 0;
-        }
-        vec_release(x, mark);
-        return 0;
-    }
+    case OP_IN: case OP_YEARS_SINCE: return ev_dated(x, nd, r);
     case OP_AND: case OP_OR: return ev_logic(x, nd, r);
     case OP_IF: return ev_if(x, nd, r);
     case OP_LET: return ev_let(x, nd, r);
@@ -748,19 +754,6 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
         if (column(x, r)) return -1;
         for (uint32_t i = 0; i < x->n; i++) r->v[i].d = x->points[nd->a][i], r->k[i] = 1;
         return 0;
-    case OP_YEARS_SINCE: {
-        if (column(x, r)) return -1;
-        size_t mark = vec_mark(x);
-        vec_val A;
-        if (ev(x, nd->a, &A)) return -1;
-        for (uint32_t i = 0; i < x->n; i++) {
-            uint8_t k = A.uni ? A.uk : A.k[i];
-            r->k[i] = k;
-            r->v[i].i = k ? date_age((int32_t)(A.uni ? A.u.i : A.v[i].i), as_of_at(x, i)) : 0;
-        }
-        vec_release(x, mark);
-        return 0;
-    }
     case OP_NOT: case OP_NEG_I: case OP_NEG_D: case OP_I2D: case OP_D2I: case OP_DAYS2MIN:
         return ev_unary(x, nd, r);
     default: return ev_binary(x, nd, r);
