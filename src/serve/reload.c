@@ -323,8 +323,10 @@ static json_t *parse_header(char *line, char *dest_line, char *count_line)
     return o;
 }
 
-/* Builds the catalog JSON of s (its rules, schemes and routes set) from the texts. */
-static char *build_catalog(const serve_rules *s, const source_list *srcs, size_t *len)
+/* Builds the catalog JSON of s (its rules, schemes and routes set) from the texts, and
+ * the same without the changes into *brief. */
+static char *build_catalog(const serve_rules *s, const source_list *srcs, size_t *len,
+                           char **brief, size_t *brief_len)
 {
     char *dump = capture(s->rules, write_dump, NULL, NULL);
     char *diff = capture(s->rules, write_all_changes, NULL, NULL);
@@ -400,6 +402,13 @@ static char *build_catalog(const serve_rules *s, const source_list *srcs, size_t
         out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (out && len)
         *len = strlen(out);
+    json_array_foreach(books, i, b) json_object_del(b, "changes");
+    *brief = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    *brief_len = *brief ? strlen(*brief) : 0;
+    if (!*brief) {
+        free(out);
+        out = NULL;
+    }
 done:
     json_decref(root);
     json_decref(books);
@@ -417,6 +426,7 @@ static void rules_free(serve_rules *s)
         return;
     tf_rules_free(s->rules);
     free(s->catalog);
+    free(s->catalog_brief);
     free(s->schemes);
     free(s->routes);
     free(s);
@@ -476,7 +486,8 @@ static tf_rc load(serve_rules **out, char **err)
     gmtime_r(&now, &tm);
     strftime(s->loaded_at, sizeof s->loaded_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     s->generation = generation + 1;
-    if (!(s->catalog = build_catalog(s, &srcs, &s->catalog_len)))
+    if (!(s->catalog = build_catalog(s, &srcs, &s->catalog_len, &s->catalog_brief,
+                                     &s->catalog_brief_len)))
         rc = TF_ENOMEM;
 done:
     if (rc == TF_ENOMEM && !*err && asprintf(err, "out of memory") < 0)

@@ -63,6 +63,8 @@ typedef struct {
     char loaded_at[32];        /* UTC, ISO 8601 */
     char *catalog;             /* GET /v1/rulebooks, as JSON */
     size_t catalog_len;
+    char *catalog_brief;       /* the same without the dated changes (?changes=false) */
+    size_t catalog_brief_len;
     const char **schemes;      /* tf_rules_schemes, NULL-terminated */
     size_t nschemes;
     const char **routes;       /* tf_rules_routes, NULL-terminated */

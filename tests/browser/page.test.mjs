@@ -150,6 +150,41 @@ try {
     expect(dec17.includes('240-hour visa-free transit'), 'the 240-hour transit start is not shown on 2024-12-17');
   });
 
+  await check('the page is light: under 100 KB transferred, interactive in under 2 s', async () => {
+    const fresh = await browser.newPage();
+    let bytes = 0;
+    fresh.on('response', async (r) => { try { bytes += (await r.body()).length; } catch { /* redirect */ } });
+    const t0 = Date.now();
+    await fresh.goto(url);
+    await fresh.waitForFunction(() => document.querySelectorAll('#nationality option').length > 200);
+    const ms = Date.now() - t0;
+    await fresh.waitForLoadState('networkidle');
+    await fresh.close();
+    console.log(`   page: ${bytes} bytes (its files, the country list, the catalog, China's changes), ready in ${ms} ms`);
+    expect(ms < 2000, `ready in ${ms} ms`);
+    expect(bytes < 100000, `${bytes} bytes`);
+  });
+
+  await check('no accessibility violation (axe-core, WCAG 2 A and AA) with a decision shown', async () => {
+    // axe is injected as a script, which the page's own Content-Security-Policy forbids:
+    // this page alone bypasses it.
+    const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    const a11y = await ctx.newPage();
+    await a11y.goto(url);
+    await a11y.waitForFunction(() => document.querySelectorAll('#nationality option').length > 200);
+    await a11y.click('#decide');
+    await a11y.waitForSelector('#outcome');
+    await a11y.waitForSelector('#pathways svg');
+    await a11y.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+    const result = await a11y.evaluate(async () => {
+      // eslint-disable-next-line no-undef
+      const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+      return r.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}): ${v.help}`);
+    });
+    await ctx.close();
+    expect(result.length === 0, result.join('; '));
+  });
+
   await check('no script error', async () => {
     expect(errors.length === 0, errors.join('; '));
   });

@@ -363,6 +363,12 @@ static void test_rulebooks(void **state)
     }
     assert_true(found);
     json_decref(v);
+    http_resp r;
+    v = call(srv.port, "GET", "/v1/rulebooks?changes=false", NULL, NULL, 200, &r);
+    assert_null(json_object_get(json_array_get(json_object_get(v, "rulebooks"), 0), "changes"));
+    assert_true(r.len < 100000);
+    http_free(&r);
+    json_decref(v);
 }
 
 static void test_diff(void **state)
