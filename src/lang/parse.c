@@ -491,40 +491,39 @@ static ast_expr *parse_unary(parser *p) {
     return e;
 }
 
-/* term := unary (('*' | '/' | '&') unary)* */
-static ast_expr *parse_term(parser *p) {
-    ast_expr *e = parse_unary(p);
+/* One level of left-associative binary operators: operand (op operand)*, for the
+ * operators listed in ops (ended by TK_EOF). Each operator of a chain counts as a level
+ * of nesting (PARSE_MAX_DEPTH): the tree a chain builds is as deep as the chain is long,
+ * and the checker walks it recursively. */
+static ast_expr *parse_left(parser *p, ast_expr *(*operand)(parser *), const tok_kind *ops) {
+    ast_expr *e = operand(p);
     int levels = 0;
-    while (e && (check(p, TK_STAR) || check(p, TK_SLASH) || check(p, TK_AMP))) {
+    for (;;) {
+        const tok_kind *k = ops;
+        while (*k != TK_EOF && *k != p->tok.kind) k++;
+        if (!e || *k == TK_EOF) break;
         if (!enter(p)) {
             e = NULL;
             break;
         }
         levels++;
-        int op = p->tok.kind;
         advance(p);
-        e = binary(p, op, e, parse_unary(p));
+        e = binary(p, *k, e, operand(p));
     }
     p->depth -= levels;
     return e;
 }
 
+/* term := unary (('*' | '/' | '&') unary)* */
+static ast_expr *parse_term(parser *p) {
+    static const tok_kind ops[] = {TK_STAR, TK_SLASH, TK_AMP, TK_EOF};
+    return parse_left(p, parse_unary, ops);
+}
+
 /* sum := term (('+' | '-') term)* */
 static ast_expr *parse_sum(parser *p) {
-    ast_expr *e = parse_term(p);
-    int levels = 0;
-    while (e && (check(p, TK_PLUS) || check(p, TK_MINUS))) {
-        if (!enter(p)) {
-            e = NULL;
-            break;
-        }
-        levels++;
-        int op = p->tok.kind;
-        advance(p);
-        e = binary(p, op, e, parse_term(p));
-    }
-    p->depth -= levels;
-    return e;
+    static const tok_kind ops[] = {TK_PLUS, TK_MINUS, TK_EOF};
+    return parse_left(p, parse_term, ops);
 }
 
 /* compare := sum [('=' | '!=' | '<' | '<=' | '>' | '>=') sum | ['not'] 'in' sum] */
@@ -574,36 +573,14 @@ static ast_expr *parse_not(parser *p) {
 
 /* conj := negation ('and' negation)* */
 static ast_expr *parse_and(parser *p) {
-    ast_expr *e = parse_not(p);
-    int levels = 0;
-    while (e && check(p, KW_AND)) {
-        if (!enter(p)) {
-            e = NULL;
-            break;
-        }
-        levels++;
-        advance(p);
-        e = binary(p, KW_AND, e, parse_not(p));
-    }
-    p->depth -= levels;
-    return e;
+    static const tok_kind ops[] = {KW_AND, TK_EOF};
+    return parse_left(p, parse_not, ops);
 }
 
 /* disj := conj ('or' conj)* */
 static ast_expr *parse_or(parser *p) {
-    ast_expr *e = parse_and(p);
-    int levels = 0;
-    while (e && check(p, KW_OR)) {
-        if (!enter(p)) {
-            e = NULL;
-            break;
-        }
-        levels++;
-        advance(p);
-        e = binary(p, KW_OR, e, parse_and(p));
-    }
-    p->depth -= levels;
-    return e;
+    static const tok_kind ops[] = {KW_OR, TK_EOF};
+    return parse_left(p, parse_and, ops);
 }
 
 /* expr := 'if' expr 'then' expr 'else' expr | disj */
