@@ -176,6 +176,22 @@ int cmd_diff_population(const cli_command *self, const diff_population *dp);
 
 /* ---- the decision ------------------------------------------------------------------------ */
 
+/* Options shared by the commands that evaluate one case (check, assess, pathway). */
+typedef struct {
+    tf_date as_of;         /* --as-of DATE, or TF_DATE_DEFAULT */
+    bool json;             /* --json */
+    const char *rules_dir; /* --rules DIR, or NULL */
+} cli_case_opts;
+
+/* Takes the option named `name` with value `arg` when it is one of cli_case_opts':
+ * returns 1 when taken, 0 when the option is not a shared one, -1 after printing a usage
+ * error (a bad date). */
+int cli_case_option(const cli_command *cmd, const char *name, const char *arg, cli_case_opts *o);
+
+/* The one case-file operand of a command: argv[first], when it is the only operand.
+ * Otherwise prints a usage error and returns NULL. */
+const char *cli_case_operand(const cli_command *cmd, int argc, char **argv, int first);
+
 /* Reads the case at path ("-": stdin) and parses it against r. Prints input errors
  * ("PATH: field: ...") to stderr and returns the status; on TF_OK *out is the case,
  * which the caller frees. */

@@ -411,6 +411,32 @@ static void trace_line(void *user, const char *line)
     fprintf((FILE *)user, "%s\n", line);
 }
 
+int cli_case_option(const cli_command *cmd, const char *name, const char *arg, cli_case_opts *o)
+{
+    if (!strcmp(name, "as-of"))
+        return cli_parse_date(cmd, "as-of", arg, &o->as_of) ? 1 : -1;
+    if (!strcmp(name, "json"))
+        o->json = true;
+    else if (!strcmp(name, "rules"))
+        o->rules_dir = arg;
+    else
+        return 0;
+    return 1;
+}
+
+const char *cli_case_operand(const cli_command *cmd, int argc, char **argv, int first)
+{
+    if (first == argc) {
+        cli_usage_error(cmd, "needs a case file (or - for stdin)");
+        return NULL;
+    }
+    if (argc - first > 1) {
+        cli_usage_error(cmd, "\"%s\": one case file only", argv[first + 1]);
+        return NULL;
+    }
+    return argv[first];
+}
+
 tf_rc cli_read_case(const tf_rules *r, const char *path, tf_case **out)
 {
     char *text;

@@ -23,50 +23,37 @@ const cli_option cmd_assess_options[] = {
 
 int cmd_assess(const cli_command *self, int argc, char **argv)
 {
-    tf_date as_of = TF_DATE_DEFAULT;
-    bool json = false, all = false;
-    const char *scheme = NULL, *rules_dir = NULL;
+    cli_case_opts o = {TF_DATE_DEFAULT, false, NULL};
+    bool all = false;
+    const char *scheme = NULL;
 
     cli_parser p;
     cli_parser_init(&p, self, argc, argv);
     for (int opt; (opt = cli_next_option(&p)) != CLI_OPT_END;) {
-        switch (opt) {
-        case CLI_OPT_STOP:
+        if (opt == CLI_OPT_STOP)
             return p.exit_code;
-        case OPT_SCHEME:
+        if (opt == OPT_SCHEME)
             scheme = p.arg;
-            break;
-        case OPT_ALL:
+        else if (opt == OPT_ALL)
             all = true;
-            break;
-        case OPT_AS_OF:
-            if (!cli_parse_date(self, "as-of", p.arg, &as_of))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            json = true;
-            break;
-        case OPT_RULES:
-            rules_dir = p.arg;
-            break;
-        }
+        else if (cli_case_option(self, self->options[opt].name, p.arg, &o) < 0)
+            return CLI_EXIT_USAGE;
     }
-    int first = cli_operands_start(&p);
     if (!scheme == !all)
         return cli_usage_error(self, "needs --scheme ID or --all (one of them)");
-    if (first == argc)
-        return cli_usage_error(self, "needs a case file (or - for stdin)");
-    if (argc - first > 1)
-        return cli_usage_error(self, "\"%s\": one case file only", argv[first + 1]);
+    const char *path = cli_case_operand(self, argc, argv, cli_operands_start(&p));
+    if (!path)
+        return CLI_EXIT_USAGE;
+    bool json = o.json;
 
     tf_rules *rules = NULL;
     tf_case *c = NULL;
     tf_assessment *a = NULL;
     const char **ids = NULL;
-    tf_rc rc = cli_load_rules(self, rules_dir, false, &rules);
+    tf_rc rc = cli_load_rules(self, o.rules_dir, false, &rules);
     if (rc != TF_OK)
         goto done;
-    rc = cli_read_case(rules, argv[first], &c);
+    rc = cli_read_case(rules, path, &c);
     if (rc != TF_OK)
         goto done;
     size_t n = 1;
@@ -89,9 +76,9 @@ int cmd_assess(const cli_command *self, int argc, char **argv)
     if (json && all)
         fputc('[', stdout);
     for (size_t i = 0; i < n; i++) {
-        rc = tf_assess(rules, c, ids[i], as_of, a);
+        rc = tf_assess(rules, c, ids[i], o.as_of, a);
         if (rc != TF_OK) {
-            fprintf(stderr, "%s: %s\n", argv[first], tf_assessment_error(a));
+            fprintf(stderr, "%s: %s\n", path, tf_assessment_error(a));
             goto done;
         }
         if (json) {

@@ -38,41 +38,27 @@ static tf_rc print_json(const tf_decision *d)
 
 int cmd_check(const cli_command *self, int argc, char **argv)
 {
-    tf_date as_of = TF_DATE_DEFAULT;
-    bool json = false, trace = false;
-    const char *rules_dir = NULL;
+    cli_case_opts o = {TF_DATE_DEFAULT, false, NULL};
+    bool trace = false;
 
     cli_parser p;
     cli_parser_init(&p, self, argc, argv);
     for (int opt; (opt = cli_next_option(&p)) != CLI_OPT_END;) {
-        switch (opt) {
-        case CLI_OPT_STOP:
+        if (opt == CLI_OPT_STOP)
             return p.exit_code;
-        case OPT_AS_OF:
-            if (!cli_parse_date(self, "as-of", p.arg, &as_of))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            json = true;
-            break;
-        case OPT_TRACE:
+        if (opt == OPT_TRACE)
             trace = true;
-            break;
-        case OPT_RULES:
-            rules_dir = p.arg;
-            break;
-        }
+        else if (cli_case_option(self, self->options[opt].name, p.arg, &o) < 0)
+            return CLI_EXIT_USAGE;
     }
-    int first = cli_operands_start(&p);
-    if (first == argc)
-        return cli_usage_error(self, "needs a case file (or - for stdin)");
-    if (argc - first > 1)
-        return cli_usage_error(self, "\"%s\": one case file only", argv[first + 1]);
-    const char *path = argv[first];
+    const char *path = cli_case_operand(self, argc, argv, cli_operands_start(&p));
+    if (!path)
+        return CLI_EXIT_USAGE;
+    bool json = o.json;
 
     tf_rules *rules = NULL;
     tf_decision *d = NULL;
-    tf_rc rc = cli_load_rules(self, rules_dir, false, &rules);
+    tf_rc rc = cli_load_rules(self, o.rules_dir, false, &rules);
     if (rc != TF_OK)
         goto done;
     d = tf_decision_new();
@@ -81,7 +67,7 @@ int cmd_check(const cli_command *self, int argc, char **argv)
         rc = TF_ENOMEM;
         goto done;
     }
-    rc = cli_decide_file(rules, path, as_of, d, trace ? (json ? stderr : stdout) : NULL);
+    rc = cli_decide_file(rules, path, o.as_of, d, trace ? (json ? stderr : stdout) : NULL);
     if (rc != TF_OK)
         goto done;
     if (json && (rc = print_json(d)) != TF_OK)

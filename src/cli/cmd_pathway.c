@@ -21,46 +21,32 @@ const cli_option cmd_pathway_options[] = {
 
 int cmd_pathway(const cli_command *self, int argc, char **argv)
 {
-    tf_date as_of = TF_DATE_DEFAULT;
-    bool json = false;
-    const char *route = NULL, *rules_dir = NULL;
+    cli_case_opts o = {TF_DATE_DEFAULT, false, NULL};
+    const char *route = NULL;
 
     cli_parser p;
     cli_parser_init(&p, self, argc, argv);
     for (int opt; (opt = cli_next_option(&p)) != CLI_OPT_END;) {
-        switch (opt) {
-        case CLI_OPT_STOP:
+        if (opt == CLI_OPT_STOP)
             return p.exit_code;
-        case OPT_ROUTE:
+        if (opt == OPT_ROUTE)
             route = p.arg;
-            break;
-        case OPT_AS_OF:
-            if (!cli_parse_date(self, "as-of", p.arg, &as_of))
-                return CLI_EXIT_USAGE;
-            break;
-        case OPT_JSON:
-            json = true;
-            break;
-        case OPT_RULES:
-            rules_dir = p.arg;
-            break;
-        }
+        else if (cli_case_option(self, self->options[opt].name, p.arg, &o) < 0)
+            return CLI_EXIT_USAGE;
     }
-    int first = cli_operands_start(&p);
     if (!route)
         return cli_usage_error(self, "needs --route ID");
-    if (first == argc)
-        return cli_usage_error(self, "needs a case file (or - for stdin)");
-    if (argc - first > 1)
-        return cli_usage_error(self, "\"%s\": one case file only", argv[first + 1]);
+    const char *path = cli_case_operand(self, argc, argv, cli_operands_start(&p));
+    if (!path)
+        return CLI_EXIT_USAGE;
 
     tf_rules *rules = NULL;
     tf_case *c = NULL;
     tf_pathway_result *res = NULL;
-    tf_rc rc = cli_load_rules(self, rules_dir, false, &rules);
+    tf_rc rc = cli_load_rules(self, o.rules_dir, false, &rules);
     if (rc != TF_OK)
         goto done;
-    rc = cli_read_case(rules, argv[first], &c);
+    rc = cli_read_case(rules, path, &c);
     if (rc != TF_OK)
         goto done;
     res = tf_pathway_new();
@@ -69,12 +55,12 @@ int cmd_pathway(const cli_command *self, int argc, char **argv)
         rc = TF_ENOMEM;
         goto done;
     }
-    rc = tf_pathway(rules, c, route, as_of, res);
+    rc = tf_pathway(rules, c, route, o.as_of, res);
     if (rc != TF_OK) {
-        fprintf(stderr, "%s: %s\n", argv[first], tf_pathway_error(res));
+        fprintf(stderr, "%s: %s\n", path, tf_pathway_error(res));
         goto done;
     }
-    if (json) {
+    if (o.json) {
         char *s = tf_pathway_json(res);
         if (!s) {
             cli_error(self, "out of memory");
