@@ -88,6 +88,7 @@ typedef struct {
     struct csv_parser csv;
     uint32_t field, row_fields, rows_seen;
     uint32_t cur;           /* the row being filled */
+    int row_utf8;           /* the row's text is valid UTF-8: its fields need no check */
     tf_case *jcase;         /* JSONL: the reusable case */
     int failed;             /* out of memory */
 } batch_chunk;

@@ -100,6 +100,25 @@ static long bad_utf8(const unsigned char *s, size_t n) {
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
 
+/* The first byte c of p[0..end), or end: eight bytes at a time, since fields and list
+ * items are a few bytes long and a call to memchr would cost more than the search. */
+static inline const char *find_byte(const char *p, const char *end, char c) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+    const uint64_t pattern = ones * (unsigned char)c;
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        w ^= pattern;                                      /* the bytes c are now zero */
+        uint64_t zero = ~(((w & low7) + low7) | w | low7); /* exactly their high bits */
+        if (zero) return p + (__builtin_ctzll(zero) >> 3);
+        p += 8;
+    }
+#endif
+    while (p < end && *p != c) p++;
+    return p;
+}
+
 /* The list field text[0..len) of input `in` into row k's list. */
 static void csv_list(batch_chunk *ch, uint32_t k, int in, const char *text, size_t len) {
     const tf_rules *r = ch->sc->r;
@@ -117,17 +136,17 @@ static void csv_list(batch_chunk *ch, uint32_t k, int in, const char *text, size
     const char *p = text, *end = text + len;
     char err[KIND_MSG];
     while (p <= end) {
-        const char *semi = memchr(p, ';', (size_t)(end - p));
-        const char *ie = semi ? semi : end;
+        const char *ie = find_byte(p, end, ';'), *semi = ie < end ? ie : NULL;
         const char *f = p;
         for (uint32_t fi = 0; fi < nf; fi++) {
-            const char *fe = fi + 1 < nf ? memchr(f, ':', (size_t)(ie - f)) : ie;
+            const char *fe = ie;
+            if (fi + 1 < nf && (fe = find_byte(f, ie, ':')) == ie) fe = NULL;
             if (!fe) {
                 reject(ch, k, "%s[%u]: \"%.*s\" has %u of the %u fields %s", def->name, count, (int)(ie - p > 60 ? 60 : ie - p),
                        p, fi + 1, nf, "(name:value:..., in declared order)");
                 return;
             }
-            if (fi + 1 == nf && memchr(f, ':', (size_t)(ie - f)) && nf > 1) {
+            if (fi + 1 == nf && nf > 1 && find_byte(f, ie, ':') < ie) {
                 reject(ch, k, "%s[%u]: \"%.*s\" has more than the %u fields", def->name, count,
                        (int)(ie - p > 60 ? 60 : ie - p), p, nf);
                 return;
@@ -172,7 +191,7 @@ static void csv_field(void *field, size_t len, void *user) {
     }
     const batch_col *c = &sc->cols[col];
     const char *text = field ? field : "";
-    long bad = bad_utf8((const unsigned char *)text, len);
+    long bad = ch->row_utf8 ? -1 : bad_utf8((const unsigned char *)text, len);
     if (bad >= 0) {
         reject(ch, k, "%s: invalid UTF-8 (byte 0x%02X at offset %ld of the field)", c->name,
                (unsigned)(unsigned char)text[bad], bad);
@@ -214,13 +233,16 @@ static void fill_csv(batch_chunk *ch, uint32_t k, const char *text, uint32_t len
     ch->field = 0;
     ch->row_fields = 0;
     ch->rows_seen = 0;
+    /* a field is a run of the row's bytes cut at ASCII delimiters (less its quotes): when
+     * the row is valid UTF-8 so is every field, and the check is made once; else each
+     * field is checked, for the message that names the field */
+    ch->row_utf8 = bad_utf8((const unsigned char *)text, len) < 0;
     if (!memchr(text, '"', len)) {
         /* without a quote a row is its fields between commas, each trimmed of spaces and
          * tabs as libcsv trims them: split it here, at memchr's speed */
         const char *p = text, *end = text + len;
         for (;;) {
-            const char *c = p;
-            while (c < end && *c != ',') c++; /* fields are short: a loop beats a call */
+            const char *c = find_byte(p, end, ',');
             if (c == end) c = NULL;
             const char *fe = c ? c : end, *fs = p;
             while (fs < fe && (*fs == ' ' || *fs == '\t')) fs++;

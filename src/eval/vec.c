@@ -452,6 +452,15 @@ static int ev_let(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
+/* The band a subject value picked, in ev_bands' table of recent subjects. */
+#define BAND_MEMO_BITS 6
+#define BAND_MEMO (1 << BAND_MEMO_BITS)
+struct band_memo {
+    uint64_t bits; /* the subject as a double's bits */
+    int16_t pick;  /* its band, or -1 */
+    uint8_t set;
+};
+
 /* The first band that holds, row by row: the bounds first (usually constants, then
  * compared as doubles in one pass per row), then the value of each band some row chose
  * (usually constants too, then read from a table). */
@@ -498,15 +507,26 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
             }
         }
     }
+    /* subjects repeat from row to row (an age, a level, years of work): with flat bounds
+     * the band of a subject is found once and kept in a small table keyed by its bits */
+    struct band_memo memo[BAND_MEMO];
+    if (flat) memset(memo, 0, sizeof memo);
     for (uint32_t i = 0; i < x->n; i++) {
         pick[i] = -1;
         if (!(S.uni ? S.uk : S.k[i])) continue;
         rv s = S.uni ? S.u : S.v[i];
         double sv = dbl ? s.d : (double)s.i;
         if (flat && sv == sv) {
-            uint32_t bi = 0;
-            while (bi < nb && !(sv >= lo_d[bi] && sv <= hi_d[bi])) bi++;
-            if (bi < nb) pick[i] = (int16_t)bi, used[bi] = 1;
+            uint64_t bits;
+            memcpy(&bits, &sv, sizeof bits);
+            struct band_memo *m = &memo[(bits * 0x9E3779B97F4A7C15ull) >> (64 - BAND_MEMO_BITS)];
+            if (!m->set || m->bits != bits) {
+                uint32_t bi = 0;
+                while (bi < nb && !(sv >= lo_d[bi] && sv <= hi_d[bi])) bi++;
+                *m = (struct band_memo){bits, bi < nb ? (int16_t)bi : -1, 1};
+            }
+            pick[i] = m->pick;
+            if (m->pick >= 0) used[m->pick] = 1;
             continue;
         }
         for (uint32_t bi = 0; bi < nb; bi++) {
