@@ -17,9 +17,10 @@
  *
  * What /v1/rulebooks shows is derived once per load, here, from the public API only:
  * the header lines of tf_rules_dump (id, title, file, destination, counts),
- * tf_rules_schemes and tf_rules_routes (the kind), tf_rules_diff over all dates (the
- * dated changes), and a hash of each rulebook's text (its own version, so a client sees
- * which rulebook a reload changed). The texts are read here (the bundled table, or the
+ * tf_rules_schemes and tf_rules_routes (the kind, and the schemes and routes the dump
+ * leaves out, whose title and file come from their `rulebook` line), tf_rules_diff over
+ * all dates (the dated changes), and a hash of each rulebook's text (its own version, so
+ * a client sees which rulebook a reload changed). The texts are read here (the bundled table, or the
  * files under --rules DIR, walked as tf_rules_load_dir walks them) and compiled with
  * tf_compile, so the hashes are of exactly the texts compiled.
  */
@@ -323,6 +324,33 @@ static json_t *parse_header(char *line, char *dest_line, char *count_line)
     return o;
 }
 
+/* The catalog entry of a rulebook that tf_rules_dump does not show: its id, and the
+ * file and title of its header line, `rulebook ID "TITLE"` at the start of a line of one
+ * of the texts compiled (docs/language.md). */
+static json_t *describe_unlisted(const char *id, const source_list *srcs)
+{
+    json_t *o = json_pack("{s:s,s:n,s:{}}", "id", id, "destination", "counts");
+    size_t idlen = strlen(id);
+    for (size_t k = 0; o && k < srcs->n; k++) {
+        const char *text = srcs->v[k].text, *end = text + srcs->v[k].len;
+        for (const char *line = text; line && line < end;) {
+            if ((size_t)(end - line) > 9 + idlen && strncmp(line, "rulebook ", 9) == 0 &&
+                strncmp(line + 9, id, idlen) == 0 && line[9 + idlen] == ' ') {
+                const char *q = memchr(line + 9 + idlen, '"', (size_t)(end - line) - 9 - idlen);
+                const char *nl = memchr(line, '\n', (size_t)(end - line));
+                const char *q2 = q ? memchr(q + 1, '"', (size_t)((nl ? nl : end) - q - 1)) : NULL;
+                if (q2)
+                    json_object_set_new(o, "title", json_stringn(q + 1, (size_t)(q2 - q - 1)));
+                json_object_set_new(o, "file", json_string(srcs->v[k].name));
+                return o;
+            }
+            const char *nl = memchr(line, '\n', (size_t)(end - line));
+            line = nl ? nl + 1 : NULL;
+        }
+    }
+    return o;
+}
+
 /* Builds the catalog JSON of s (its rules, schemes and routes set) from the texts, and
  * the same without the changes into *brief. */
 static char *build_catalog(const serve_rules *s, const source_list *srcs, size_t *len,
@@ -367,11 +395,28 @@ static char *build_catalog(const serve_rules *s, const source_list *srcs, size_t
         line = nl ? nl + 1 : NULL;
     }
 
+    /* tf_rules_dump leaves out rulebooks with no rule, set or value (most points schemes
+     * and routes): add every scheme and route it did not list. */
+    for (int list = 0; list < 2; list++) {
+        const char *const *ids = list == 0 ? s->schemes : s->routes;
+        size_t n = list == 0 ? s->nschemes : s->nroutes;
+        for (size_t k = 0; k < n; k++) {
+            bool listed = false;
+            size_t j;
+            json_t *b;
+            json_array_foreach(books, j, b) listed = listed || strcmp(json_string_value(json_object_get(b, "id")), ids[k]) == 0;
+            if (!listed)
+                json_array_append_new(books, describe_unlisted(ids[k], srcs));
+        }
+    }
+
     size_t i;
     json_t *b;
     json_array_foreach(books, i, b) {
         const char *id = json_string_value(json_object_get(b, "id"));
         const char *file = json_string_value(json_object_get(b, "file"));
+        if (!file)
+            file = "";
         const char *kind = in_list(s->schemes, s->nschemes, id)  ? "points"
                            : in_list(s->routes, s->nroutes, id) ? "pathway"
                            : json_is_string(json_object_get(b, "destination")) ? "entry"

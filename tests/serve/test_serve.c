@@ -362,6 +362,24 @@ static void test_rulebooks(void **state)
         assert_true(json_integer_value(json_object_get(json_object_get(b, "counts"), "sources")) > 10);
     }
     assert_true(found);
+    /* every scheme and route is listed, with its kind and file */
+    const char *const expect[][3] = {{"ca.crs", "points", "rulebooks/ca/crs.rules"},
+                                     {"cn.work_permit", "points", "rulebooks/cn/work_permit.rules"},
+                                     {"ca.citizenship", "pathway", "rulebooks/ca/citizenship.rules"},
+                                     {"gb.ilr", "pathway", "rulebooks/gb/ilr.rules"}};
+    for (size_t k = 0; k < sizeof expect / sizeof expect[0]; k++) {
+        bool seen = false;
+        json_array_foreach(books, i, b) {
+            if (strcmp(json_string_value(json_object_get(b, "id")), expect[k][0]) != 0)
+                continue;
+            seen = true;
+            assert_string_equal(json_string_value(json_object_get(b, "kind")), expect[k][1]);
+            assert_string_equal(json_string_value(json_object_get(b, "file")), expect[k][2]);
+            assert_non_null(json_string_value(json_object_get(b, "title")));
+        }
+        if (!seen)
+            fail_msg("%s is not in /v1/rulebooks", expect[k][0]);
+    }
     json_decref(v);
     http_resp r;
     v = call(srv.port, "GET", "/v1/rulebooks?changes=false", NULL, NULL, 200, &r);
