@@ -764,7 +764,7 @@ typedef struct {
     int port;
     volatile bool stop;
     long *acked;     /* decision ids whose answer arrived whole */
-    long nacked;
+    volatile long nacked; /* read by the main thread while the client runs */
 } client;
 
 static void *client_main(void *arg)
@@ -782,6 +782,21 @@ static void *client_main(void *arg)
     return NULL;
 }
 
+/* Waits at least min_ms, then until the clients have n acknowledged decisions in all
+ * (or max_ms have passed). */
+static void wait_for_acks(const client *c, int nclients, long n, int min_ms, int max_ms)
+{
+    struct timespec tick = {0, 50 * 1000 * 1000};
+    for (int waited = 0; waited < max_ms; waited += 50) {
+        long acked = 0;
+        for (int i = 0; i < nclients; i++)
+            acked += c[i].nacked;
+        if (waited >= min_ms && acked >= n)
+            return;
+        nanosleep(&tick, NULL);
+    }
+}
+
 static void test_kill9(void **state)
 {
     (void)state;
@@ -794,9 +809,9 @@ static void test_kill9(void **state)
         c[i] = (client){.port = s.port, .acked = calloc(ACK_MAX / 4, sizeof(long))};
         pthread_create(&t[i], NULL, client_main, &c[i]);
     }
-    /* Kill it mid-stream, after a while of decisions. */
-    struct timespec ts = {1, 500 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    /* Kill it mid-stream, once decisions flow (at least 1 s and 200 decisions, at most
+     * 20 s: a slow build, under a sanitizer, takes longer to get there). */
+    wait_for_acks(c, NCLIENTS, 200, 1000, 20000);
     int status = server_signal_wait(&s, SIGKILL);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     for (int i = 0; i < NCLIENTS; i++) {
@@ -857,8 +872,7 @@ static void test_graceful_stop(void **state)
         c[i] = (client){.port = s.port, .acked = calloc(ACK_MAX / 4, sizeof(long))};
         pthread_create(&t[i], NULL, client_main, &c[i]);
     }
-    struct timespec ts = {0, 500 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    wait_for_acks(c, NCLIENTS, 50, 500, 20000);
     int status = server_signal_wait(&s, SIGTERM);
     for (int i = 0; i < NCLIENTS; i++) {
         c[i].stop = true;
