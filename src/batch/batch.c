@@ -39,7 +39,10 @@ typedef struct {
     batch_slot *slots;
     int nslots;
     pthread_mutex_t m;
-    pthread_cond_t cv;
+    /* one condition per waiter, so that a hand-off wakes only the thread it concerns:
+     * workers wait for a filled block, the writer for a done one, the reader for a free
+     * slot */
+    pthread_cond_t work_cv, done_cv, free_cv;
     uint64_t filled, next_work;
     int reader_done, abort;
     tf_rc reader_rc;
@@ -205,7 +208,7 @@ static void *worker_main(void *arg) {
     run_ctx *x = wa->x;
     for (;;) {
         pthread_mutex_lock(&x->m);
-        while (!x->abort && x->next_work >= x->filled && !x->reader_done) pthread_cond_wait(&x->cv, &x->m);
+        while (!x->abort && x->next_work >= x->filled && !x->reader_done) pthread_cond_wait(&x->work_cv, &x->m);
         if (x->abort || x->next_work >= x->filled) {
             pthread_mutex_unlock(&x->m);
             break;
@@ -215,7 +218,7 @@ static void *worker_main(void *arg) {
         process(x, &wa->w, s);
         pthread_mutex_lock(&x->m);
         s->state = SLOT_DONE;
-        pthread_cond_broadcast(&x->cv);
+        pthread_cond_signal(&x->done_cv);
         pthread_mutex_unlock(&x->m);
     }
     return NULL;
@@ -230,7 +233,7 @@ static void *reader_main(void *arg) {
     for (uint64_t seq = 0; !end; seq++) {
         batch_slot *s = &x->slots[seq % (uint64_t)x->nslots];
         pthread_mutex_lock(&x->m);
-        while (!x->abort && s->state != SLOT_FREE) pthread_cond_wait(&x->cv, &x->m);
+        while (!x->abort && s->state != SLOT_FREE) pthread_cond_wait(&x->free_cv, &x->m);
         int stop = x->abort;
         pthread_mutex_unlock(&x->m);
         if (stop) break;
@@ -274,12 +277,13 @@ static void *reader_main(void *arg) {
         pthread_mutex_lock(&x->m);
         s->state = SLOT_FILLED;
         x->filled = seq + 1;
-        pthread_cond_broadcast(&x->cv);
+        pthread_cond_signal(&x->work_cv);
         pthread_mutex_unlock(&x->m);
     }
     pthread_mutex_lock(&x->m);
     x->reader_done = 1;
-    pthread_cond_broadcast(&x->cv);
+    pthread_cond_broadcast(&x->work_cv);
+    pthread_cond_signal(&x->done_cv);
     pthread_mutex_unlock(&x->m);
     return NULL;
 }
@@ -432,7 +436,9 @@ static tf_rc run(const batch_options *o, int diff, batch_counts *counts, char *e
     worker_arg *wargs = calloc((size_t)threads, sizeof *wargs);
     tally ty = {.samples = o->samples};
     pthread_mutex_init(&x->m, NULL);
-    pthread_cond_init(&x->cv, NULL);
+    pthread_cond_init(&x->work_cv, NULL);
+    pthread_cond_init(&x->done_cv, NULL);
+    pthread_cond_init(&x->free_cv, NULL);
     if (!tids || !wargs || reader_init(&x->rd, o->in_fd)) {
         rc = TF_ENOMEM;
         goto done;
@@ -501,7 +507,7 @@ static tf_rc run(const batch_options *o, int diff, batch_counts *counts, char *e
         batch_slot *s = &x->slots[seq % (uint64_t)x->nslots];
         pthread_mutex_lock(&x->m);
         while (!(s->state == SLOT_DONE && s->seq == seq) && !(x->reader_done && seq >= x->filled))
-            pthread_cond_wait(&x->cv, &x->m);
+            pthread_cond_wait(&x->done_cv, &x->m);
         int end = s->state != SLOT_DONE || s->seq != seq;
         pthread_mutex_unlock(&x->m);
         if (end) break;
@@ -545,7 +551,7 @@ static tf_rc run(const batch_options *o, int diff, batch_counts *counts, char *e
         }
         pthread_mutex_lock(&x->m);
         s->state = SLOT_FREE;
-        pthread_cond_broadcast(&x->cv);
+        pthread_cond_signal(&x->free_cv);
         pthread_mutex_unlock(&x->m);
         if (o->progress && now_s() - last > 0.2) {
             last = now_s();
@@ -559,7 +565,9 @@ static tf_rc run(const batch_options *o, int diff, batch_counts *counts, char *e
 stop:
     pthread_mutex_lock(&x->m);
     x->abort = 1;
-    pthread_cond_broadcast(&x->cv);
+    pthread_cond_broadcast(&x->work_cv);
+    pthread_cond_broadcast(&x->done_cv);
+    pthread_cond_broadcast(&x->free_cv);
     pthread_mutex_unlock(&x->m);
     if (reader_started) pthread_join(reader, NULL);
     for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
@@ -577,7 +585,9 @@ done:
     for (int s = 0; s < x->nsc; s++) schema_free(&x->sc[s]);
     reader_free(&x->rd);
     pthread_mutex_destroy(&x->m);
-    pthread_cond_destroy(&x->cv);
+    pthread_cond_destroy(&x->work_cv);
+    pthread_cond_destroy(&x->done_cv);
+    pthread_cond_destroy(&x->free_cv);
     free(tids);
     free(wargs);
     free(x);

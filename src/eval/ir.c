@@ -49,8 +49,10 @@ int ir_input_find(const tf_rules *r, const char *s, size_t len) {
 }
 
 int ir_port_find(const tf_rules *r, const char *s, size_t len) {
-    for (uint32_t i = 0; i < r->nports; i++)
-        if (strlen(r->ports[i].code) == len && !memcmp(r->ports[i].code, s, len)) return (int)i;
+    for (uint32_t i = 0; i < r->nports; i++) { /* the first letter rules out most ports */
+        const char *c = r->ports[i].code;
+        if ((len ? c[0] == s[0] : !c[0]) && strlen(c) == len && !memcmp(c, s, len)) return (int)i;
+    }
     return -1;
 }
 
