@@ -159,9 +159,15 @@ int32_t date_today(void)
  * Negative exactly when `on` is before `birth`. */
 int date_age(int32_t birth, int32_t on)
 {
-    int by, bm, bd, oy, om, od;
-    date_to_ymd(birth, &by, &bm, &bd);
+    int oy, om, od;
     date_to_ymd(on, &oy, &om, &od);
+    return date_age_on(birth, oy, om, od);
+}
+
+int date_age_on(int32_t birth, int oy, int om, int od)
+{
+    int by, bm, bd;
+    date_to_ymd(birth, &by, &bm, &bd);
     int age = oy - by;
     if (om < bm || (om == bm && od < bd))
         age--;

@@ -41,5 +41,8 @@ int32_t date_today(void);
 /* The age in whole years on `on` of someone born on `birth` (a person born on 29
  * February turns a year older on 1 March in common years). */
 int date_age(int32_t birth, int32_t on);
+/* The same, with `on` given as its year, month and day (date_to_ymd): a column of birth
+ * dates against one date splits that date once. */
+int date_age_on(int32_t birth, int oy, int om, int od);
 
 #endif

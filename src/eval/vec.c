@@ -699,13 +699,19 @@ static int ev_dated(vec_ctx *x, const ir_node *nd, vec_val *r) {
     size_t mark = vec_mark(x);
     vec_val A;
     if (ev(x, nd->a, &A)) return -1;
+    int32_t on = 0; /* the evaluation date split last (usually every row's) */
+    int oy = 0, om = 0, od = 0, split = 0;
     for (uint32_t i = 0; i < x->n; i++) {
         uint8_t k = A.uni ? A.uk : A.k[i];
         int64_t a = A.uni ? A.u.i : A.v[i].i;
         r->k[i] = k;
         if (!k) r->v[i].i = 0;
         else if (nd->op == OP_IN) r->v[i].i = bits_has(&epoch_at(x, i)->sets[nd->b], (uint32_t)a) ^ (int)nd->c;
-        else r->v[i].i = date_age((int32_t)a, as_of_at(x, i));
+        else {
+            int32_t d = as_of_at(x, i);
+            if (!split || d != on) date_to_ymd(on = d, &oy, &om, &od), split = 1;
+            r->v[i].i = date_age_on((int32_t)a, oy, om, od);
+        }
     }
     vec_release(x, mark);
     return 0;

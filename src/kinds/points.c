@@ -144,15 +144,21 @@ static void fold_points(const ir_points *pt, uint32_t n, double *const *pts, uin
             int ready = !done[i];
             for (uint32_t m = 0; m < g->nmembers && ready; m++) ready = done[g->members[m]];
             if (!ready) continue;
-            for (uint32_t k = 0; k < n; k++) {
-                double sum = 0;
-                for (uint32_t m = 0; m < g->nmembers; m++) {
-                    sum += pts[1 + g->members[m]][k];
-                    if (!known[1 + g->members[m]][k]) known[1 + i][k] = 0;
+            /* member by member over the rows (the same sums, in the same order per row) */
+            double *sum = pts[1 + i];
+            uint8_t *gk = known[1 + i];
+            for (uint32_t k = 0; k < n; k++) sum[k] = 0;
+            for (uint32_t m = 0; m < g->nmembers; m++) {
+                const double *p = pts[1 + g->members[m]];
+                const uint8_t *pk = known[1 + g->members[m]];
+                for (uint32_t k = 0; k < n; k++) {
+                    sum[k] += p[k];
+                    if (!pk[k]) gk[k] = 0;
                 }
-                if (g->max != NODE_NONE && mk[i][k] && sum > mx[i][k]) sum = mx[i][k];
-                pts[1 + i][k] = sum;
             }
+            if (g->max != NODE_NONE)
+                for (uint32_t k = 0; k < n; k++)
+                    if (mk[i][k] && sum[k] > mx[i][k]) sum[k] = mx[i][k];
             done[i] = 1;
             progress = 1;
         }
