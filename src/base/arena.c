@@ -91,8 +91,9 @@ static bool add_block(arena *a, size_t size)
     return true;
 }
 
-/* A zero-size request still gets a distinct byte, so that NULL always means failure. */
-void *arena_alloc(arena *a, size_t size)
+/* size bytes, not yet filled. A zero-size request still gets a distinct byte, so that
+ * NULL always means failure. */
+static void *take(arena *a, size_t size)
 {
     if (a->failed)
         return NULL;
@@ -108,8 +109,23 @@ void *arena_alloc(arena *a, size_t size)
     size_t start = b->off + pad_for(b, b->off);
     b->last = start;
     b->off = start + size;
-    memset(b->data + start, 0, size);
     return b->data + start;
+}
+
+void *arena_alloc(arena *a, size_t size)
+{
+    void *p = take(a, size);
+    if (p != NULL)
+        memset(p, 0, size ? size : 1);
+    return p;
+}
+
+void *arena_dup(arena *a, const void *src, size_t size)
+{
+    void *p = take(a, size);
+    if (p != NULL && size)
+        memcpy(p, src, size);
+    return p;
 }
 
 void *arena_array(arena *a, size_t n, size_t size)
@@ -127,7 +143,7 @@ char *arena_strndup(arena *a, const char *s, size_t len)
         a->failed = true;
         return NULL;
     }
-    char *p = arena_alloc(a, len + 1);
+    char *p = take(a, len + 1); /* every byte is written below */
     if (p == NULL)
         return NULL;
     if (len)

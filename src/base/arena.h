@@ -27,6 +27,8 @@ void arena_init(arena *a, size_t first_block, size_t limit);
 void *arena_alloc(arena *a, size_t size);
 /* An array of n elements of `size`; NULL when n * size overflows or on failure. */
 void *arena_array(arena *a, size_t n, size_t size);
+/* A copy of size bytes of src (aligned as arena_alloc, not zero-filled first). */
+void *arena_dup(arena *a, const void *src, size_t size);
 /* A NUL-terminated copy of len bytes of s. */
 char *arena_strndup(arena *a, const char *s, size_t len);
 /* Resize the most recent allocation p (or allocate anew); contents are kept. */

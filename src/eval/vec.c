@@ -371,12 +371,19 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
                 if (!sp->pos[b] || !sp->rows[b]) return x->failed = 1, -1;
                 sp->m[b] = 0;
             }
+            /* without a branch on the condition (it is data): each row is written at the
+             * end of both lists, and the list it belongs to grows */
+            uint32_t *p0 = sp->pos[0], *p1 = sp->pos[1], *r0 = sp->rows[0], *r1 = sp->rows[1], m0 = 0, m1 = 0;
+            const uint32_t *sel = x->rows ? x->sel : NULL;
             for (uint32_t i = 0; i < x->n; i++) {
-                if (!C.k[i]) continue;
-                int b = C.v[i].i != 0;
-                sp->pos[b][sp->m[b]] = i;
-                sp->rows[b][sp->m[b]++] = x->rows ? row_at(x, i) : i;
+                uint32_t j = sel ? sel[i] : i, k = C.k[i] != 0, b = C.v[i].i != 0;
+                p0[m0] = p1[m1] = i;
+                r0[m0] = r1[m1] = j;
+                m0 += k & !b;
+                m1 += k & b;
             }
+            sp->m[0] = m0;
+            sp->m[1] = m1;
             sp->done = sp != &one;
         }
         for (uint32_t i = 0; i < x->n; i++)
@@ -434,14 +441,12 @@ static int ev_let(vec_ctx *x, const ir_node *nd, vec_val *r) {
     vec_val v;
     if (ev(x, x->rb->lets[l].node, &v)) return -1;
     if (!v.uni) {
-        rv *cv = arena_array(x->keep, x->n + 1, sizeof(rv));
-        uint8_t *ck = arena_array(x->keep, x->n + 1, 1);
+        rv *cv = arena_dup(x->keep, v.v, (size_t)x->n * sizeof(rv));
+        uint8_t *ck = arena_dup(x->keep, v.k, x->n);
         if (!cv || !ck) {
             x->failed = 1;
             return -1;
         }
-        memcpy(cv, v.v, (size_t)x->n * sizeof(rv));
-        memcpy(ck, v.k, x->n);
         v.v = cv;
         v.k = ck;
     }
@@ -453,7 +458,7 @@ static int ev_let(vec_ctx *x, const ir_node *nd, vec_val *r) {
 }
 
 /* The band a subject value picked, in ev_bands' table of recent subjects. */
-#define BAND_MEMO_BITS 6
+#define BAND_MEMO_BITS 7
 #define BAND_MEMO (1 << BAND_MEMO_BITS)
 struct band_memo {
     uint64_t bits; /* the subject as a double's bits */
@@ -524,9 +529,9 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
                 uint32_t bi = 0;
                 while (bi < nb && !(sv >= lo_d[bi] && sv <= hi_d[bi])) bi++;
                 *m = (struct band_memo){bits, bi < nb ? (int16_t)bi : -1, 1};
+                if (bi < nb) used[bi] = 1; /* every pick is an entry's, made here */
             }
             pick[i] = m->pick;
-            if (m->pick >= 0) used[m->pick] = 1;
             continue;
         }
         for (uint32_t bi = 0; bi < nb; bi++) {
