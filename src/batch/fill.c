@@ -124,8 +124,11 @@ static void csv_list(batch_chunk *ch, uint32_t k, int in, const char *text, size
     const tf_rules *r = ch->sc->r;
     const ir_input *def = &r->inputs[in];
     uint32_t nf = def->nfields ? def->nfields : 1;
-    size_t items = 1;
-    for (size_t i = 0; i < len; i++) items += text[i] == ';';
+    size_t items = len + 1; /* at most: the items are counted only when they might be too many */
+    if (items > BATCH_MAX_ITEMS) {
+        items = 1;
+        for (size_t i = 0; i < len; i++) items += text[i] == ';';
+    }
     if (items > BATCH_MAX_ITEMS) {
         reject(ch, k, "%s: a list of more than %d items", def->name, BATCH_MAX_ITEMS);
         return;
