@@ -44,8 +44,14 @@ typedef struct {
     int failed;
 } out_t;
 
-static void put(out_t *o, const char *s, size_t n) {
-    if (!o->failed && buf_put(o->b, o->len, o->cap, s, n)) o->failed = 1;
+static inline void put(out_t *o, const char *s, size_t n) {
+    if (o->failed) return;
+    if (*o->len + n + 1 <= *o->cap) { /* the usual case, without a call: there is room */
+        memcpy(*o->b + *o->len, s, n);
+        *o->len += n;
+    } else if (buf_put(o->b, o->len, o->cap, s, n)) {
+        o->failed = 1;
+    }
 }
 static void puts_(out_t *o, const char *s) { put(o, s, strlen(s)); }
 
