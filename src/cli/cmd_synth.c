@@ -34,6 +34,33 @@ static int parse_count(const char *s, uint64_t *out) {
     return 0;
 }
 
+/* The population weights that ship with talentflow: data/world/default-world-latest.csv
+ * in the source tree, found beside the executable (build/talentflow -> ../data/...) so
+ * that synth works from any directory; else relative to the current directory. */
+static const char *world_weights(char *buf, size_t n)
+{
+    static const char rel[] = "data/world/default-world-latest.csv";
+    ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+    if (len > 0) {
+        buf[len] = 0;
+        for (int up = 0; up < 3; up++) {
+            char *slash = strrchr(buf, '/');
+            if (!slash)
+                break;
+            *slash = 0;
+            size_t l = strlen(buf);
+            if (l + 1 + sizeof rel <= n) {
+                char *end = buf + l;
+                snprintf(end, n - l, "/%s", rel);
+                if (access(buf, R_OK) == 0)
+                    return buf;
+                *end = 0;
+            }
+        }
+    }
+    return rel;
+}
+
 int cmd_synth(const cli_command *self, int argc, char **argv) {
     synth_options o = {.seed = 1, .format = BATCH_FMT_CSV, .world_csv = NULL};
     int have_n = 0;
@@ -68,9 +95,9 @@ int cmd_synth(const cli_command *self, int argc, char **argv) {
         return cli_usage_error(self, "\"%s\": takes no operand", argv[cli_operands_start(&p)]);
     if (!have_n) return cli_usage_error(self, "--n N is required");
     o.today = today;
-    if (!o.world_csv) /* from the repository root, or from the build folder */
-        o.world_csv = access("data/world/default-world-latest.csv", R_OK) == 0 ? "data/world/default-world-latest.csv"
-                                                                              : "../data/world/default-world-latest.csv";
+    char found[4096];
+    if (!o.world_csv)
+        o.world_csv = world_weights(found, sizeof found);
     FILE *out = output ? fopen(output, "w") : stdout;
     if (!out) {
         fprintf(stderr, "%s: cannot open: %s\n", output, strerror(errno));
