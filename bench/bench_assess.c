@@ -69,69 +69,12 @@
 #define AS_OF "2026-06-01"
 #define AIM_ASSESS_NS 2000.0
 
-/* ---- the PRNG ------------------------------------------------------------------------ */
+/* ---- the PRNG and the string builder (cases.h) ---------------------------------- */
 
-/* splitmix64: small, fast, and the same sequence on every machine. Two streams: one
- * draws the cases, the other the order of the calls, so that a pool does not depend on
- * the number of calls; both start afresh for each scheme from seeds mixed with its id
- * (seed_streams), so that neither depends on --only either. */
 #define CASE_SEED 0x61737365737321ULL /* "assess!" */
-static uint64_t case_state;
 #define ORDER_SEED 0x6f72646572ULL /* "order" */
-static uint64_t order_state;
-
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t prng_next(void) { return splitmix64(&case_state); }
-
-/* Restarts both streams for the scheme `id` (FNV-1a of the id, mixed into the seeds). */
-static void seed_streams(const char *id)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char *c = id; *c; c++)
-        h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-    case_state = CASE_SEED ^ h;
-    order_state = ORDER_SEED ^ h;
-}
-
-static uint32_t prng_below(uint32_t n) { return (uint32_t)(prng_next() % n); }
-static int chance(uint32_t percent) { return prng_below(100) < percent; }
-static int between(int lo, int hi) { return lo + (int)prng_below((uint32_t)(hi - lo + 1)); }
-
-#define PICK(arr) (arr[prng_below((uint32_t)(sizeof arr / sizeof arr[0]))])
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_assess: %s\n", what);
-    exit(1);
-}
-
-/* ---- building a case document --------------------------------------------------------- */
-
-/* A bounded string builder: a document that does not fit is a bug of this file. */
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int fields; /* fields written into the innermost open object */
-} sb;
-
-static void put(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(sb *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= b->cap - b->len)
-        die("a case document does not fit in CASE_TEXT_MAX");
-    b->len += (size_t)n;
-}
+#define BENCH_NAME "bench_assess"
+#include "cases.h"
 
 /* `"name": ` with the comma a field after the first needs. */
 static void key(sb *b, const char *name)

@@ -66,65 +66,12 @@
 #define AS_OF "2026-06-01"
 #define AIM_PATHWAY_NS 20000.0
 
-/* ---- the PRNG ------------------------------------------------------------------------ */
+/* ---- the PRNG and the string builder (cases.h) ---------------------------------- */
 
-/* splitmix64: small, fast, and the same sequence on every machine. Two streams: one
- * draws the cases, the other the order of the calls, so that a pool does not depend on
- * the number of calls; both start afresh for each route from seeds mixed with its id
- * (seed_streams), so that neither depends on --only either. */
 #define CASE_SEED 0x7061746877617921ULL /* "pathway!" */
-static uint64_t case_state;
 #define ORDER_SEED 0x6f72646572ULL /* "order" */
-static uint64_t order_state;
-
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t prng_next(void) { return splitmix64(&case_state); }
-
-/* Restarts both streams for the route `id` (FNV-1a of the id, mixed into the seeds). */
-static void seed_streams(const char *id)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char *c = id; *c; c++)
-        h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
-    case_state = CASE_SEED ^ h;
-    order_state = ORDER_SEED ^ h;
-}
-
-static uint32_t prng_below(uint32_t n) { return (uint32_t)(prng_next() % n); }
-static int chance(uint32_t percent) { return prng_below(100) < percent; }
-static int between(int lo, int hi) { return lo + (int)prng_below((uint32_t)(hi - lo + 1)); }
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_pathway: %s\n", what);
-    exit(1);
-}
-
-/* ---- building a case document --------------------------------------------------------- */
-
-typedef struct {
-    char *buf;
-    size_t len, cap;
-} sb;
-
-static void put(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(sb *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= b->cap - b->len)
-        die("a case document does not fit in CASE_TEXT_MAX");
-    b->len += (size_t)n;
-}
+#define BENCH_NAME "bench_pathway"
+#include "cases.h"
 
 /* The statuses of a route's histories: `first` from the start, `then` from a day 1 to 9
  * years in; `first_alt` instead of `first` in alt_pct % of cases. */
@@ -148,7 +95,7 @@ static tf_date as_of_day;
 /* Writes one case document for a route with history h; returns the days away in all. */
 static long make_case(char *buf, size_t cap, const route_history *h, int cn_fields)
 {
-    sb b = {buf, 0, cap};
+    sb b = {buf, 0, cap, 0};
     char d1[11], d2[11];
     tf_date start = as_of_day - (tf_date)(YEARS * 365.25), switch_day = start + between(365, 9 * 365);
     const char *first = h->first_alt && chance((uint32_t)h->alt_pct) ? h->first_alt : h->first;
