@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "base/country.h"
+#include "base/jw.h"
 #include "serve/serve.h"
 
 #define BATCH_CHUNK_LINES 256      /* rows evaluated, logged and sent together */
@@ -63,15 +64,24 @@ static int rc_status(tf_rc rc, const char **code)
     }
 }
 
+/* {"error": {"status": S, "code": CODE, "message": MESSAGE}}, malloc'd; NULL when out
+ * of memory. */
 static char *error_json(int status, const char *code, const char *message, size_t *len)
 {
-    json_t *o = json_pack("{s:{s:i,s:s,s:s}}", "error", "status", status, "code", code,
-                          "message", message);
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(o);
-    if (s && len)
-        *len = strlen(s);
-    return s;
+    jw w;
+    jw_init(&w, 256, 0);
+    jw_obj_begin(&w);
+    jw_key(&w, "error");
+    jw_obj_begin(&w);
+    jw_key(&w, "status");
+    jw_int(&w, status);
+    jw_key(&w, "code");
+    jw_str(&w, code);
+    jw_key(&w, "message");
+    jw_str(&w, message);
+    jw_obj_end(&w);
+    jw_obj_end(&w);
+    return jw_finish(&w, len);
 }
 
 void api_error(serve_reply *reply, int status, const char *code, const char *fmt, ...)
