@@ -89,16 +89,33 @@ static int parse_digits(const char *s, int n)
     return v;
 }
 
+/* Strict YYYY-MM-DD. It reads every date of a batch (millions), so the day number is
+ * counted from tables rather than by date_from_ymd's era arithmetic: the days before
+ * year y (from 0001-01-01, a count of whole years and their leap days) plus the days
+ * before the month plus the day. For years 1000..9999, the only ones date_valid admits,
+ * both give the same number (tests/unit/test_date.c compares them on every day). */
 bool date_parse(const char *s, size_t len, int32_t *out)
 {
+    static const int16_t before[2][13] = {
+        {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334},
+        {0, 0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335}};
+    static const int8_t days[2][13] = {{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31},
+                                       {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}};
     if (s == NULL || len != 10 || s[4] != '-' || s[7] != '-')
         return false;
-    int y = parse_digits(s, 4);
-    int m = parse_digits(s + 5, 2);
-    int d = parse_digits(s + 8, 2);
-    if (y < 0 || m < 0 || d < 0 || !date_valid(y, m, d))
+    const unsigned char *u = (const unsigned char *)s; /* the eight digits, unrolled */
+    unsigned y0 = u[0] - 48u, y1 = u[1] - 48u, y2 = u[2] - 48u, y3 = u[3] - 48u;
+    unsigned m0 = u[5] - 48u, m1 = u[6] - 48u, d0 = u[8] - 48u, d1 = u[9] - 48u;
+    if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9))
         return false;
-    *out = date_from_ymd(y, m, d);
+    unsigned y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
+    if (y < 1000 || m < 1 || m > 12 || d < 1)
+        return false;
+    unsigned leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > (unsigned)days[leap][m])
+        return false;
+    unsigned py = y - 1; /* whole years before y; 719162: the days from 0001-01-01 to 1970-01-01 */
+    *out = (int32_t)(365 * py + py / 4 - py / 100 + py / 400 + (unsigned)before[leap][m] + d - 1) - 719162;
     return true;
 }
 

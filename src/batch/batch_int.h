@@ -52,10 +52,13 @@ typedef struct {
 /* ---- the columns of a chunk --------------------------------------------------------- */
 
 /* How a CSV column is read. */
+#define COL_FIELDS 8    /* a list of records: the fields that have a converter of their own */
 typedef struct {
     int input;          /* input index, or -1 */
     int is_id;
     const char *name;   /* the header's text */
+    uint8_t conv;       /* CONV_* (fill.c): the converter of the column's text, chosen once */
+    uint8_t fconv[COL_FIELDS]; /* a list: the converter of each item's field (or the item) */
 } batch_col;
 
 /* The schema-bound part of a run, one per rule set (two for a diff of rule sets). */
@@ -65,6 +68,7 @@ typedef struct {
     uint32_t ncols;
     int has_id;
     vec_plan **plans;   /* [r->nbooks] */
+    int16_t *ports;     /* [26 * 26 * 26]: the declared port of a three-letter code, or -1 */
     arena mem;
 } batch_schema;
 
@@ -93,6 +97,9 @@ typedef struct {
     int failed;             /* out of memory */
 } batch_chunk;
 
+/* Chooses the converter of each column of sc (after schema_header) and indexes the
+ * declared ports by code. Returns TF_OK or TF_ENOMEM. */
+tf_rc fill_plan(batch_schema *sc);
 int chunk_init(batch_chunk *ch, const batch_schema *sc);
 void chunk_free(batch_chunk *ch);
 /* Reads the records of slot s into ch: values, or skip[k] with msg[k] for a bad row. */

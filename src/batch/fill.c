@@ -1,22 +1,145 @@
 /*
  * fill.c — a block of rows into a chunk of columns: the worker's reading.
  *
- * CSV rows are parsed by libcsv, one row at a time (the reader has found where each
- * ends), and every field is converted where it lands: an empty field is a value not
- * given; a scalar goes through case_text_value, the conversion and the messages of the
- * JSON reader; a list field is `;`-separated items, and a list of records `:`-separated
- * fields in their declared order (`work` = `FR:3;CA:1`). JSONL rows are read by the case
+ * CSV rows are cut at their commas here (libcsv parses a row with quotes), one row at a
+ * time (the reader has found where each ends), and every field is converted where it
+ * lands: an empty field is a value not given; a scalar by the converter chosen for its
+ * column once, from the header (fill_plan): a date, a code of the country table, a
+ * declared port (an index by code), a member, plain digits are read in place, and any
+ * other text goes to case_text_value, the conversion and the messages of the JSON
+ * reader, which decides it (the converters never accept what it refuses, nor read a
+ * value otherwise); a list field is `;`-separated items, and a list of records
+ * `:`-separated fields in their declared order (`work` = `FR:3;CA:1`). JSONL rows are read by the case
  * reader itself (case_read_doc) into one reusable case and copied into the columns.
  * Either way a row that cannot be read is marked skip with one message that names the
  * field, and the rows around it are read as usual. Declared defaults are applied last,
  * and a required input that is missing is an error, as for a single case.
  */
 #include <jansson.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/country.h"
+#include "base/date.h"
 #include "batch/batch_int.h"
+
+/* ---- converters ---------------------------------------------------------------------------- */
+
+enum { CONV_SLOW, CONV_ID, CONV_LIST, CONV_STRING, CONV_BOOL, CONV_INT, CONV_NUMBER, CONV_DURATION, CONV_DATE,
+       CONV_COUNTRY, CONV_PORT, CONV_ENUM };
+
+/* The converter of a scalar of type t. */
+static uint8_t conv_of(type_t t) {
+    switch (TYPE_BASE(t)) {
+    case TY_STRING: return CONV_STRING;
+    case TY_BOOL: return CONV_BOOL;
+    case TY_INT: return CONV_INT;
+    case TY_NUMBER: case TY_MONEY: return CONV_NUMBER;
+    case TY_DURATION: return CONV_DURATION;
+    case TY_DATE: return CONV_DATE;
+    case TY_COUNTRY: return CONV_COUNTRY;
+    case TY_PORT: return CONV_PORT;
+    case TY_ENUM: return CONV_ENUM;
+    default: return CONV_SLOW;
+    }
+}
+
+tf_rc fill_plan(batch_schema *sc) {
+    const tf_rules *r = sc->r;
+    for (uint32_t i = 0; i < sc->ncols; i++) {
+        batch_col *c = &sc->cols[i];
+        memset(c->fconv, CONV_SLOW, sizeof c->fconv);
+        if (c->is_id || c->input < 0) {
+            c->conv = c->is_id ? CONV_ID : CONV_SLOW;
+            continue;
+        }
+        const ir_input *def = &r->inputs[c->input];
+        c->conv = TYPE_BASE(def->type) == TY_LIST ? CONV_LIST : conv_of(def->type);
+        if (c->conv != CONV_LIST) continue;
+        if (!def->nfields) c->fconv[0] = conv_of(def->elem);
+        for (uint32_t f = 0; f < def->nfields && f < COL_FIELDS; f++) c->fconv[f] = conv_of(def->ftypes[f]);
+    }
+    /* a port code is three capital letters (or a declared id of another form, which
+     * case_text_value finds): the first declared port of each code, as ir_port_find */
+    sc->ports = arena_array(&sc->mem, 26 * 26 * 26, sizeof(int16_t));
+    if (!sc->ports) return TF_ENOMEM;
+    memset(sc->ports, 0xff, 26 * 26 * 26 * sizeof(int16_t));
+    for (uint32_t p = r->nports; p-- > 0;) {
+        const char *code = r->ports[p].code;
+        if (strlen(code) == 3 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z' &&
+            code[2] >= 'A' && code[2] <= 'Z' && p < PORT_UNDESIGNATED && p <= INT16_MAX)
+            sc->ports[(code[0] - 'A') * 676 + (code[1] - 'A') * 26 + (code[2] - 'A')] = (int16_t)p;
+    }
+    return TF_OK;
+}
+
+/* The value of the text s[0..n) (not empty) for converter conv of type t, when the text
+ * has the common form the converter reads in place: 1 with *out. Else 0, and
+ * case_text_value decides: the value, or the message. A converter never accepts a text
+ * that case_text_value refuses, nor reads one differently. */
+static inline __attribute__((always_inline)) int conv_fast(const batch_schema *sc, uint8_t conv, type_t t, const char *s, size_t n, rv *out) {
+    switch (conv) {
+    case CONV_BOOL:
+        if (n == 4 && !memcmp(s, "true", 4)) return out->i = 1, 1;
+        if (n == 5 && !memcmp(s, "false", 5)) return out->i = 0, 1;
+        return 0;
+    case CONV_INT: {
+        int64_t v = case_plain_digits(s, n);
+        if (v < 0) return 0;
+        out->i = v;
+        return 1;
+    }
+    case CONV_NUMBER: { /* plain digits: the double the decimal reader makes of them */
+        int64_t v = case_plain_digits(s, n);
+        if (v < 0) return 0;
+        out->d = (double)v;
+        return 1;
+    }
+    case CONV_DURATION: {
+        int64_t v = case_plain_digits(s, n);
+        if (v < 0 || v > 1000000) return 0;
+        out->i = v * 1440;
+        return 1;
+    }
+    case CONV_DATE: {
+        int32_t d;
+        if (!date_parse(s, n, &d)) return 0;
+        out->i = d;
+        return 1;
+    }
+    case CONV_COUNTRY: {
+        int c = country_find(s, n);
+        if (c < 0) return 0;
+        out->i = c;
+        return 1;
+    }
+    case CONV_PORT: {
+        if (n != 3) return 0;
+        unsigned a = (unsigned)(unsigned char)s[0] - 'A', b = (unsigned)(unsigned char)s[1] - 'A',
+                 c = (unsigned)(unsigned char)s[2] - 'A';
+        if (a >= 26 || b >= 26 || c >= 26) return 0;
+        int p = sc->ports[a * 676 + b * 26 + c];
+        out->i = p >= 0 ? p : PORT_UNDESIGNATED;
+        return 1;
+    }
+    case CONV_ENUM: {
+        const ir_enum *e = &sc->r->enums[TYPE_ARG(t)];
+        for (uint32_t i = 0; i < e->nmembers; i++) {
+            const char *m = e->members[i];
+            if (m[0] != s[0]) continue;
+            size_t j = 1;
+            while (j < n && m[j] && m[j] == s[j]) j++;
+            if (j == n && !m[n]) return out->i = i, 1;
+        }
+        return 0;
+    }
+    default: return 0;
+    }
+}
 
 /* ---- the chunk's storage ---------------------------------------------------------------- */
 
@@ -119,8 +242,71 @@ static inline const char *find_byte(const char *p, const char *end, char c) {
     return p;
 }
 
-/* The list field text[0..len) of input `in` into row k's list. */
-static void csv_list(batch_chunk *ch, uint32_t k, int in, const char *text, size_t len) {
+/* The positions of byte c (not NUL) among the 64 bytes from p, fewer at end: bit i is
+ * p[i] == c. A row's commas are found 64 bytes at a time, where a search per field
+ * would start over for each of its two dozen fields. */
+static inline uint64_t byte_mask64(const char *p, const char *end, char c) {
+    char tail[64];
+    if (end - p < 64) { /* the row's last bytes: never read past them */
+        memset(tail, 0, sizeof tail);
+        memcpy(tail, p, (size_t)(end - p));
+        p = tail;
+    }
+    uint64_t m = 0;
+#ifdef __SSE2__
+    const __m128i pattern = _mm_set1_epi8(c);
+    for (int i = 0; i < 4; i++) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, pattern)) << (16 * i);
+    }
+#else
+    const uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
+    for (int i = 0; i < 8; i++) {
+        uint64_t w;
+        memcpy(&w, p + 8 * i, 8);
+        w ^= ones * (unsigned char)c;                            /* the bytes c are now zero */
+        uint64_t zero = ~(((w & low7) + low7) | w | low7);       /* exactly their high bits */
+        uint64_t bits = (zero * 0x0002040810204081ull) >> 56;    /* one bit a byte, in order */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        bits = 0;
+        for (int j = 0; j < 8; j++) bits |= (uint64_t)(p[8 * i + j] == c) << j;
+#endif
+        m |= bits << (8 * i);
+    }
+#endif
+    return m;
+}
+
+/* A list of whole numbers in plain digits (`9;9;8;10`), the common list, read in one
+ * pass into row k's list of input `in`: 1, or 0 when some item is not 1 to 12 digits
+ * (then csv_list reads the field, with its message). */
+static int csv_int_list(batch_chunk *ch, uint32_t k, int in, const char *text, size_t len) {
+    if (len > BATCH_MAX_ITEMS || pool_room(ch, len / 2 + 1)) return 0;
+    rv *out = ch->pool + ch->npool;
+    uint32_t count = 0, digits = 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)text[i] - '0';
+        if (d <= 9) {
+            v = v * 10 + d;
+            if (++digits > 12) return 0;
+        } else if (text[i] == ';' && digits) {
+            out[count++].i = (int64_t)v;
+            v = 0;
+            digits = 0;
+        } else return 0;
+    }
+    if (!digits) return 0;
+    out[count++].i = (int64_t)v;
+    size_t cell = (size_t)in * BATCH_ROWS + k;
+    ch->lists[cell] = (ev_list){count, 1, NULL};
+    ch->list_off[cell] = (uint32_t)ch->npool;
+    ch->npool += count;
+    return 1;
+}
+
+/* The list field text[0..len) of column col (input `in`) into row k's list. */
+static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, const char *text, size_t len) {
     const tf_rules *r = ch->sc->r;
     const ir_input *def = &r->inputs[in];
     uint32_t nf = def->nfields ? def->nfields : 1;
@@ -155,13 +341,15 @@ static void csv_list(batch_chunk *ch, uint32_t k, int in, const char *text, size
                 return;
             }
             type_t t = def->nfields ? def->ftypes[fi] : def->elem;
+            uint8_t conv = fi < COL_FIELDS ? col->fconv[fi] : CONV_SLOW;
             rv v = {0};
             int und;
             size_t fl = (size_t)(fe - f);
             if (TYPE_BASE(t) == TY_STRING) {
                 v.s = arena_strndup(&ch->strs, f, fl);
                 if (!v.s) return (void)(ch->failed = 1);
-            } else if (case_text_value(r, def->name, t, f, fl, &v, &und, err, sizeof err)) {
+            } else if ((!fl || !conv_fast(ch->sc, conv, t, f, fl, &v)) &&
+                       case_text_value(r, def->name, t, f, fl, &v, &und, err, sizeof err)) {
                 char path[160];
                 if (def->nfields) snprintf(path, sizeof path, "%s[%u].%s", def->name, count, def->fields[fi]);
                 else snprintf(path, sizeof path, "%s[%u]", def->name, count);
@@ -181,11 +369,10 @@ static void csv_list(batch_chunk *ch, uint32_t k, int in, const char *text, size
     ch->list_off[cell] = (uint32_t)at;
 }
 
-/* libcsv: one field of the row being read. */
-static void csv_field(void *field, size_t len, void *user) {
-    batch_chunk *ch = user;
-    uint32_t k = ch->cur, col = ch->field++;
-    ch->row_fields++;
+/* Field `col` of row k, text[0..len): into its column, or row k rejected. `stable`: the
+ * text stays where it is while the chunk is in use (the block's bytes), so that the id
+ * need not be copied. */
+static inline __attribute__((always_inline)) void put_field(batch_chunk *ch, uint32_t k, uint32_t col, const char *text, size_t len, int stable) {
     const batch_schema *sc = ch->sc;
     if (ch->skip[k]) return;
     if (col >= sc->ncols) {
@@ -193,36 +380,45 @@ static void csv_field(void *field, size_t len, void *user) {
         return;
     }
     const batch_col *c = &sc->cols[col];
-    const char *text = field ? field : "";
     long bad = ch->row_utf8 ? -1 : bad_utf8((const unsigned char *)text, len);
     if (bad >= 0) {
         reject(ch, k, "%s: invalid UTF-8 (byte 0x%02X at offset %ld of the field)", c->name,
                (unsigned)(unsigned char)text[bad], bad);
         return;
     }
-    if (c->is_id) {
-        ch->id[k] = arena_strndup(&ch->strs, text, len);
+    if (c->conv == CONV_ID) {
+        ch->id[k] = stable ? text : arena_strndup(&ch->strs, text, len);
         ch->id_len[k] = (uint32_t)len;
         if (!ch->id[k]) ch->failed = 1;
         return;
     }
     if (!len) return; /* an empty field: not given */
-    const tf_rules *r = sc->r;
-    const ir_input *def = &r->inputs[c->input];
-    if (TYPE_BASE(def->type) == TY_LIST) {
-        csv_list(ch, k, c->input, text, len);
+    if (c->conv == CONV_LIST) {
+        if (c->fconv[0] != CONV_INT || sc->r->inputs[c->input].nfields || !csv_int_list(ch, k, c->input, text, len))
+            csv_list(ch, k, c, c->input, text, len);
         return;
     }
+    const tf_rules *r = sc->r;
+    const ir_input *def = &r->inputs[c->input];
     size_t cell = (size_t)c->input * BATCH_ROWS + k;
     int und;
-    if (TYPE_BASE(def->type) == TY_STRING) {
+    if (c->conv == CONV_STRING) {
         ch->vals[cell].s = arena_strndup(&ch->strs, text, len);
         if (!ch->vals[cell].s) ch->failed = 1;
-    } else if (case_text_value(r, def->name, def->type, text, len, &ch->vals[cell], &und, ch->msg[k], KIND_MSG)) {
+    } else if (!conv_fast(sc, c->conv, def->type, text, len, &ch->vals[cell]) &&
+               case_text_value(r, def->name, def->type, text, len, &ch->vals[cell], &und, ch->msg[k], KIND_MSG)) {
         ch->skip[k] = 1;
         return;
     }
     ch->known[cell] = 1;
+}
+
+/* libcsv: one field of the row being read (a row with quotes). */
+static void csv_field(void *field, size_t len, void *user) {
+    batch_chunk *ch = user;
+    uint32_t col = ch->field++;
+    ch->row_fields++;
+    put_field(ch, ch->cur, col, field ? field : "", len, 0);
 }
 
 static void csv_row(int term, void *user) {
@@ -243,17 +439,21 @@ static void fill_csv(batch_chunk *ch, uint32_t k, const char *text, uint32_t len
     if (!memchr(text, '"', len)) {
         /* without a quote a row is its fields between commas, each trimmed of spaces and
          * tabs as libcsv trims them: split it here, at memchr's speed */
-        const char *p = text, *end = text + len;
-        for (;;) {
-            const char *c = find_byte(p, end, ',');
-            if (c == end) c = NULL;
+        const char *p = text, *end = text + len, *base = text;
+        uint64_t commas = byte_mask64(base, end, ',');
+        uint32_t col = 0;
+        for (;; col++) {
+            while (!commas && end - base > 64) commas = byte_mask64(base += 64, end, ',');
+            const char *c = commas ? base + __builtin_ctzll(commas) : NULL;
+            commas &= commas - 1;
             const char *fe = c ? c : end, *fs = p;
             while (fs < fe && (*fs == ' ' || *fs == '\t')) fs++;
             while (fe > fs && (fe[-1] == ' ' || fe[-1] == '\t')) fe--;
-            csv_field((void *)fs, (size_t)(fe - fs), ch);
+            put_field(ch, k, col, fs, (size_t)(fe - fs), 1);
             if (!c) break;
             p = c + 1;
         }
+        ch->field = ch->row_fields = col + 1;
     } else {
         csv_parse(&ch->csv, text, len, csv_field, csv_row, ch);
         csv_fini(&ch->csv, csv_field, csv_row, ch);
@@ -341,7 +541,13 @@ void chunk_fill(batch_chunk *ch, const batch_slot *s, batch_format fmt) {
     ch->n = n;
     ch->npool = 0;
     arena_reset(&ch->strs);
-    for (uint32_t i = 0; i < r->ninputs; i++) {
+    /* the columns rows write into are emptied: with CSV, the header's (the others keep
+     * what the first chunk left, nothing or their default); with JSONL, every input's */
+    int csv = fmt != BATCH_FMT_JSONL;
+    uint32_t ncols = csv ? ch->sc->ncols : r->ninputs;
+    for (uint32_t j = 0; j < ncols; j++) {
+        int i = csv ? ch->sc->cols[j].input : (int)j;
+        if (i < 0) continue;
         size_t at = (size_t)i * BATCH_ROWS;
         memset(ch->known + at, 0, n);
         if (TYPE_BASE(r->inputs[i].type) == TY_LIST) memset(ch->lists + at, 0, n * sizeof(ev_list));

@@ -308,5 +308,5 @@ tf_rc schema_header(batch_schema *sc, const char *text, size_t len, char *err, s
         snprintf(err, errlen, "header: no columns");
         h.rc = TF_ECASE;
     }
-    return h.rc;
+    return h.rc ? h.rc : fill_plan(sc);
 }

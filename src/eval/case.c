@@ -228,19 +228,6 @@ static bool fast_decimal(const char *s, size_t n, double *out) {
     return true;
 }
 
-/* The value of s[0..n) when it is 1 to 12 plain digits (how a CSV writes a whole
- * number), else -1: then text_number decides. Below 1e12, so a valid whole number. */
-static int64_t plain_digits(const char *s, size_t n) {
-    if (!n || n > 12) return -1;
-    int64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - '0';
-        if (d > 9) return -1;
-        v = v * 10 + d;
-    }
-    return v;
-}
-
 /* The number in s[0..n), or false when the text is not a finite number. */
 static bool text_number(const char *s, size_t n, double *out) {
     if (fast_decimal(s, n, out)) return true;
@@ -271,7 +258,7 @@ int case_text_value(const tf_rules *r, const char *path, type_t t, const char *s
         else return fail(&rd, "%s: %s is not true or false", path, SHOWN);
         return 0;
     case TY_INT:
-        if ((out->i = plain_digits(s, len)) >= 0) return 0;
+        if ((out->i = case_plain_digits(s, len)) >= 0) return 0;
         if (!text_number(s, len, &d) || d != floor(d) || fabs(d) > 1e12)
             return fail(&rd, "%s: %s is not a whole number", path, SHOWN);
         out->i = (int64_t)d;
@@ -282,7 +269,7 @@ int case_text_value(const tf_rules *r, const char *path, type_t t, const char *s
         out->d = d;
         return 0;
     case TY_DURATION:
-        if ((out->i = plain_digits(s, len)) >= 0 && out->i <= 1000000) {
+        if ((out->i = case_plain_digits(s, len)) >= 0 && out->i <= 1000000) {
             out->i *= 1440;
             return 0;
         }

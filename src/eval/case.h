@@ -36,6 +36,21 @@ void case_clear(tf_case *c);
 /* Reads the case document doc (a JSON object) into the empty case c, as
  * tf_case_parse_json does; doc stays the caller's. TF_ECASE with the message in err. */
 tf_rc case_read_doc(tf_case *c, const json_t *doc, char *err, size_t errlen);
+/* The value of s[0..n) when it is 1 to 12 plain digits (how a CSV writes a whole
+ * number), else -1: then case_text_value's decimal reader decides. Below 1e12, so a
+ * valid whole number. Inline: the batch reader calls it for most numeric fields. */
+static inline int64_t case_plain_digits(const char *s, size_t n) {
+    if (!n || n > 12) return -1;
+    uint64_t v = 0; /* unsigned: a bad byte's garbage wraps, it does not overflow */
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        bad |= d > 9;
+        v = v * 10 + d;
+    }
+    return bad ? -1 : (int64_t)v;
+}
+
 /* Converts the text s[0..len) (a CSV field) to a value of the scalar type t, with the
  * checks and the messages of the JSON reader ("path: \"x\" is not a date ..."): true
  * and false for a bool, a decimal number, a day count for a duration, a code or member

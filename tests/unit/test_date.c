@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -107,6 +108,31 @@ static void test_round_trip_1900_2100(void **state)
     }
     assert_int_equal(day - 1, 47846); /* 2100-12-31 */
     assert_int_equal(count, 73414);
+}
+
+/* date_parse counts days from tables, date_from_ymd by era arithmetic: the two agree on
+ * every day of years 1000..9999, and date_parse refuses exactly what date_valid refuses
+ * (month 0 and 13, day 0, a 29 February outside leap years, day 32 ...). */
+static void test_parse_every_day(void **state)
+{
+    (void)state;
+    char buf[16];
+    for (int y = 1000; y <= 9999; y++)
+        for (int m = 0; m <= 13; m++)
+            for (int d = 0; d <= 32; d++) {
+                snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+                int32_t got = 0;
+                bool ok = date_parse(buf, 10, &got);
+                assert_int_equal(ok, date_valid(y, m, d));
+                if (ok)
+                    assert_int_equal(got, date_from_ymd(y, m, d));
+            }
+    int32_t d;
+    assert_false(date_parse("0999-12-31", 10, &d));
+    assert_false(date_parse("2025-1a-01", 10, &d));
+    assert_false(date_parse("2025-01-0 ", 10, &d));
+    assert_false(date_parse("2025/01/01", 10, &d));
+    assert_false(date_parse("+025-01-01", 10, &d));
 }
 
 static void test_parse(void **state)
@@ -223,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_known_day_numbers),
         cmocka_unit_test(test_round_trip_1900_2100),
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_parse_every_day),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_age),
