@@ -332,6 +332,20 @@ static int ev_logic(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
+/* True when node n is had over every row of x at no cost: a constant, a list name, a
+ * dated value with one epoch, an input read in place, a derived value kept once for
+ * all rows. */
+static int cheap(const vec_ctx *x, uint32_t n) {
+    const ir_node *nd = &x->rb->nodes[n];
+    switch ((opcode)nd->op) {
+    case OP_CONST: case OP_LIST: return 1;
+    case OP_VALUE: return x->ep != NULL;
+    case OP_INPUT: return !x->sel;
+    case OP_LET: return x->lets && !(x->plan->let_flags[nd->a] & F_POINTS) && x->let_done[nd->a];
+    default: return 0;
+    }
+}
+
 static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     size_t mark0 = vec_mark(x);
     vec_val C;
@@ -355,7 +369,9 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     vec_val res;
     if (column(x, &res)) return -1;
     size_t mark = vec_mark(x);
-    if (any_t && any_f && x->n >= 32 && x->rows) { /* (not inside an element context) */
+    if (any_t && any_f && x->n >= 32 && x->rows && !(cheap(x, nd->b) && cheap(x, nd->c))) {
+        /* (not inside an element context, and not for branches that cost nothing over
+         * every row: a constant, an input, a derived value) */
         /* each branch over the rows that take it only: a subset context per branch, whose
          * derived values come from this context's (kept once for all rows) */
         const ir_node *cn = &x->rb->nodes[nd->a];
@@ -552,8 +568,23 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
             }
         }
     }
-    for (uint32_t bi = 0; bi < nb; bi++)
+    int table = nb < 64; /* every value some row picked is the same for every row */
+    for (uint32_t bi = 0; bi < nb; bi++) {
         if (used[bi] && ev(x, rb->bands[nd->b + bi].val, &V[bi])) return -1;
+        if (used[bi]) table &= V[bi].uni;
+    }
+    if (table) { /* then a row's result is read from a table by its pick (-1: none) */
+        rv tv[65];
+        uint8_t tk[65];
+        tv[0] = (rv){0}, tk[0] = 0;
+        for (uint32_t bi = 0; bi < nb; bi++) {
+            tv[bi + 1] = used[bi] ? V[bi].u : (rv){0};
+            tk[bi + 1] = used[bi] ? V[bi].uk : 0;
+        }
+        for (uint32_t i = 0; i < x->n; i++) r->v[i] = tv[pick[i] + 1], r->k[i] = tk[pick[i] + 1];
+        vec_release(x, mark);
+        return 0;
+    }
     for (uint32_t i = 0; i < x->n; i++) {
         if (pick[i] < 0) {
             r->v[i] = (rv){0}, r->k[i] = 0;
@@ -579,6 +610,31 @@ static const ev_list *list_of(const vec_ctx *x, uint32_t k, int64_t lv) {
     return &rows->lists[(size_t)input * rows->stride + row_at(x, k)];
 }
 
+/* An aggregate without filter or map, over the lists L names, into r: per row the
+ * steps of ev_agg_step, with fn and the types as constants where the caller passes
+ * them, so that each use compiles to a loop of its own (an int sum, a min ...) instead
+ * of deciding the function and the types at every element. */
+static inline __attribute__((always_inline)) void agg_plain(const vec_ctx *x, const vec_val *L, vec_val *r, int fn,
+                                                            int dbl, int elem_dbl) {
+    const vec_rows *rows = x->rows;
+    for (uint32_t i = 0; i < x->n; i++) {
+        if (!(L->uni ? L->uk : L->k[i])) {
+            r->v[i] = (rv){0}, r->k[i] = 0;
+            continue;
+        }
+        int64_t lv = L->uni ? L->u.i : L->v[i].i;
+        const ev_list *l = rows && rows->lists ? &rows->lists[(size_t)(lv >> 8) * rows->stride + row_at(x, i)] : NULL;
+        uint32_t cnt = l ? l->n : 0, f = (uint32_t)(lv & 0xff), nf = l ? l->nfields : 1;
+        f = f ? f - 1 : 0;
+        ev_agg g;
+        ev_agg_init(&g);
+        if (fn == FN_COUNT) g.count = (int)cnt;
+        else
+            for (uint32_t j = 0; j < cnt; j++) ev_agg_step(&g, fn, dbl, 1, 1, elem_dbl, l->v[(size_t)j * nf + f]);
+        r->k[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &r->v[i]);
+    }
+}
+
 static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
     const ir_rulebook *rb = x->rb;
     int fn = (int)nd->c, dbl = TYPE_BASE(nd->type) == TY_NUMBER || TYPE_BASE(nd->type) == TY_MONEY;
@@ -590,7 +646,18 @@ static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
     size_t mark = vec_mark(x);
     vec_val L;
     if (ev(x, nd->a, &L)) return -1;
-    if (!scoped || !x->has_frame) {
+    if (!scoped) {
+        /* the common cases, each its own loop */
+        if (fn == FN_COUNT) agg_plain(x, &L, r, FN_COUNT, dbl, elem_dbl);
+        else if (fn == FN_SUM && !dbl && !elem_dbl) agg_plain(x, &L, r, FN_SUM, 0, 0);
+        else if (fn == FN_MIN && !dbl && !elem_dbl) agg_plain(x, &L, r, FN_MIN, 0, 0);
+        else if (fn == FN_MAX && !dbl && !elem_dbl) agg_plain(x, &L, r, FN_MAX, 0, 0);
+        else if (fn == FN_SUM && dbl && elem_dbl) agg_plain(x, &L, r, FN_SUM, 1, 1);
+        else agg_plain(x, &L, r, fn, dbl, elem_dbl);
+        vec_release(x, mark);
+        return 0;
+    }
+    if (!x->has_frame) {
         /* the elements themselves; without a frame a filter or map is unknown (eval.c) */
         for (uint32_t i = 0; i < x->n; i++) {
             if (!(L.uni ? L.uk : L.k[i])) {
