@@ -104,6 +104,35 @@ const char *tf_rules_version(const tf_rules *r);
 /* Writes the compiled IR of every rulebook in a readable form. */
 void tf_rules_dump(const tf_rules *r, FILE *out);
 
+/* What a rulebook of a rule set is: for catalogs (the service's /v1/rulebooks) and
+ * tools. Every string is owned by the rule set. */
+typedef struct {
+    const char *id, *title;
+    const char *file;        /* the file it was compiled from, as named when loaded */
+    const char *kind;        /* "entry" (it decides entry to `destination`), "points" (a
+                                scheme), "pathway" (a route) or "other" (the case schema) */
+    const char *destination; /* ISO 3166-1 alpha-2 code of an entry rulebook, else NULL */
+    const char *otherwise;   /* an entry rulebook's outcome when no rule admits, else NULL */
+    size_t nsources, nsets, nvalues, nrules, ntests;
+} tf_rulebook;
+
+/* A source a rulebook declares (`source ID "TITLE" DATE "URL"...`), as cited by its
+ * decisions. Owned by the rule set. */
+typedef struct {
+    const char *id, *title;
+    const char *date;        /* as written: the announcement or effective date */
+    const char *const *urls;
+    size_t nurls;
+} tf_citation;
+
+/* The number of rulebooks in r; they are numbered from 0, in the order compiled. */
+size_t tf_rules_rulebook_count(const tf_rules *r);
+/* Describes rulebook i into *out; false (and *out untouched) when i is past the last. */
+bool tf_rules_rulebook(const tf_rules *r, size_t i, tf_rulebook *out);
+/* Source j of rulebook i, in the order declared, into *out; false when either is past
+ * the last. */
+bool tf_rules_citation(const tf_rules *r, size_t i, size_t j, tf_citation *out);
+
 /* Runs the tests written inside the rulebooks whose file name is among `files` (all
  * when nfiles is 0). Writes a line per failure and a summary to out; *passed and
  * *failed count the tests. Returns TF_OK when all passed, TF_ETEST otherwise. */

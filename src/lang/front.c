@@ -134,6 +134,35 @@ void tf_rules_free(tf_rules *r) {
 
 const char *tf_rules_version(const tf_rules *r) { return r->version; }
 
+size_t tf_rules_rulebook_count(const tf_rules *r) { return r->nbooks; }
+
+bool tf_rules_rulebook(const tf_rules *r, size_t i, tf_rulebook *out) {
+    if (i >= r->nbooks) return false;
+    const ir_rulebook *rb = &r->books[i];
+    const char *dest = rb->dest >= 0 ? ir_member_name(r, TYPE(TY_COUNTRY, 0, 0), (uint32_t)rb->dest) : NULL;
+    *out = (tf_rulebook){
+        .id = rb->id,
+        .title = rb->title,
+        .file = r->files[rb->file].name,
+        .kind = rb->points ? "points" : rb->pathway ? "pathway" : dest ? "entry" : "other",
+        .destination = dest,
+        .otherwise = dest ? outcome_names[rb->otherwise] : NULL,
+        .nsources = rb->nsources,
+        .nsets = rb->nsets,
+        .nvalues = rb->nvals,
+        .nrules = rb->nrules,
+        .ntests = rb->ntests,
+    };
+    return true;
+}
+
+bool tf_rules_citation(const tf_rules *r, size_t i, size_t j, tf_citation *out) {
+    if (i >= r->nbooks || j >= r->books[i].nsources) return false;
+    const ir_source *src = &r->books[i].sources[j];
+    *out = (tf_citation){.id = src->id, .title = src->title, .date = src->date, .urls = (const char *const *)src->urls, .nurls = src->nurls};
+    return true;
+}
+
 /* ---- loading ---------------------------------------------------------------------- */
 
 typedef struct {

@@ -5,7 +5,7 @@
  *   POST /v1/assess     ?scheme= ?as_of=        points under one scheme, or every scheme
  *   POST /v1/pathway    ?route= ?as_of=         a residence pathway, or every route
  *   POST /v1/batch      ?kind= ?scheme= ?route= ?as_of= ?explain=   JSONL in, JSONL out
- *   GET  /v1/rulebooks  ?changes=               ids, versions, files, counts, dated changes
+ *   GET  /v1/rulebooks  ?changes= ?sources=     ids, versions, files, counts, changes, sources
  *   GET  /v1/diff       ?from= ?to= ?rulebook=  what changed between two dates
  *   GET  /v1/countries                          the bundled country table (codes, names)
  *   POST /v1/admin/reload                       reload the rulebooks (bearer token)
@@ -1031,14 +1031,13 @@ void api_handle(const serve_request *req, serve_endpoint *ep, serve_reply *reply
         do_batch(req, reply, st);
         break;
     case EP_RULEBOOKS: {
-        static const char *const known[] = {"changes", NULL};
-        bool changes = true;
-        if (!check_args(req, known, reply) || !bool_arg(req, "changes", &changes, reply))
+        static const char *const known[] = {"changes", "sources", NULL};
+        bool changes = true, sources = true;
+        if (!check_args(req, known, reply) || !bool_arg(req, "changes", &changes, reply) ||
+            !bool_arg(req, "sources", &sources, reply))
             break;
-        if (changes)
-            reply_static(reply, st->rules->catalog, st->rules->catalog_len, NULL);
-        else
-            reply_static(reply, st->rules->catalog_brief, st->rules->catalog_brief_len, NULL);
+        reply_static(reply, st->rules->catalog[changes][sources],
+                     st->rules->catalog_len[changes][sources], NULL);
         break;
     }
     case EP_DIFF:

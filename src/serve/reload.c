@@ -16,11 +16,10 @@
  * microseconds of a decision.
  *
  * What /v1/rulebooks shows is derived once per load, here, from the public API only:
- * the header lines of tf_rules_dump (id, title, file, destination, counts),
- * tf_rules_schemes and tf_rules_routes (the kind, and the schemes and routes the dump
- * leaves out, whose title and file come from their `rulebook` line), tf_rules_diff over
- * all dates (the dated changes), and a hash of each rulebook's text (its own version, so
- * a client sees which rulebook a reload changed). The texts are read here (the bundled table, or the
+ * tf_rules_rulebook (id, title, file, kind, destination, counts) and tf_rules_citation
+ * (the sources each one cites) for every rulebook, tf_rules_diff over all dates (the
+ * dated changes), and a hash of each rulebook's text (its own version, so a client sees
+ * which rulebook a reload changed). The texts are read here (the bundled table, or the
  * files under --rules DIR, walked as tf_rules_load_dir walks them) and compiled with
  * tf_compile, so the hashes are of exactly the texts compiled.
  */
@@ -230,14 +229,6 @@ static void text_version(const char *text, size_t len, char out[9])
     snprintf(out, 9, "%08x", h);
 }
 
-static bool in_list(const char *const *ids, size_t n, const char *id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(ids[i], id) == 0)
-            return true;
-    return false;
-}
-
 /* Writes what fn writes to a FILE into a malloc'd string. */
 typedef void (*write_fn)(const tf_rules *r, void *arg, FILE *out);
 
@@ -258,12 +249,6 @@ static char *capture(const tf_rules *r, write_fn fn, void *arg, size_t *len)
     return text;
 }
 
-static void write_dump(const tf_rules *r, void *arg, FILE *out)
-{
-    (void)arg;
-    tf_rules_dump(r, out);
-}
-
 static void write_all_changes(const tf_rules *r, void *arg, FILE *out)
 {
     (void)arg;
@@ -273,163 +258,63 @@ static void write_all_changes(const tf_rules *r, void *arg, FILE *out)
     tf_rules_diff(r, from, to, true, out);
 }
 
-/* Parses one header of tf_rules_dump:
- *   rulebook ID "TITLE" (FILE)
- *     destination CC, otherwise OUTCOME
- *     N sources, N sets, N values, N rules, N tests, ...
- * into a JSON object; NULL when the line is not a header. */
-static json_t *parse_header(char *line, char *dest_line, char *count_line)
+/* A rulebook's entry in the catalog (tf_rules_rulebook, tf_rules_citation): what it is,
+ * its counts, the version and size of its file's text, and the sources it cites. */
+static json_t *describe(const tf_rules *r, size_t i, const source_list *srcs)
 {
-    if (strncmp(line, "rulebook ", 9) != 0)
+    tf_rulebook rb;
+    if (!tf_rules_rulebook(r, i, &rb))
         return NULL;
-    char *id = line + 9, *sp = strchr(id, ' ');
-    char *open = sp ? strchr(sp, '"') : NULL, *paren = strrchr(line, '(');
-    if (!sp || !open || !paren || paren < open)
-        return NULL;
-    *sp = '\0';
-    char *close = paren - 1;
-    while (close > open && *close != '"')
-        close--;
-    char *file = paren + 1, *end = strrchr(file, ')');
-    if (close <= open || !end)
-        return NULL;
-    *close = '\0';
-    *end = '\0';
-    json_t *o = json_pack("{s:s,s:s,s:s}", "id", id, "title", open + 1, "file", file);
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s?}", "id", rb.id, "title", rb.title, "file", rb.file,
+                          "destination", rb.destination);
     if (!o)
         return NULL;
-    if (dest_line && strncmp(dest_line, "  destination ", 14) == 0) {
-        char *d = dest_line + 14, *comma = strchr(d, ',');
-        if (comma)
-            *comma = '\0';
-        json_object_set_new(o, "destination", strcmp(d, "-") == 0 ? json_null() : json_string(d));
-        const char *otherwise = comma ? strstr(comma + 1, "otherwise ") : NULL;
-        if (otherwise && strcmp(d, "-") != 0)
-            json_object_set_new(o, "otherwise", json_string(otherwise + 10));
-    }
-    static const char *const counts[] = {"sources", "sets", "values", "rules", "tests"};
-    json_t *c = json_object();
-    for (size_t i = 0; count_line && i < sizeof counts / sizeof counts[0]; i++) {
-        char key[32];
-        snprintf(key, sizeof key, " %s", counts[i]);
-        char *at = strstr(count_line, key);
-        if (!at)
-            continue;
-        char *num = at;
-        while (num > count_line && num[-1] >= '0' && num[-1] <= '9')
-            num--;
-        json_object_set_new(c, counts[i], json_integer(strtol(num, NULL, 10)));
-    }
-    json_object_set_new(o, "counts", c);
-    return o;
-}
-
-/* The catalog entry of a rulebook that tf_rules_dump does not show: its id, and the
- * file and title of its header line, `rulebook ID "TITLE"` at the start of a line of one
- * of the texts compiled (docs/language.md). */
-static json_t *describe_unlisted(const char *id, const source_list *srcs)
-{
-    json_t *o = json_pack("{s:s,s:n,s:{}}", "id", id, "destination", "counts");
-    size_t idlen = strlen(id);
-    for (size_t k = 0; o && k < srcs->n; k++) {
-        const char *text = srcs->v[k].text, *end = text + srcs->v[k].len;
-        for (const char *line = text; line && line < end;) {
-            if ((size_t)(end - line) > 9 + idlen && strncmp(line, "rulebook ", 9) == 0 &&
-                strncmp(line + 9, id, idlen) == 0 && line[9 + idlen] == ' ') {
-                const char *q = memchr(line + 9 + idlen, '"', (size_t)(end - line) - 9 - idlen);
-                const char *nl = memchr(line, '\n', (size_t)(end - line));
-                const char *q2 = q ? memchr(q + 1, '"', (size_t)((nl ? nl : end) - q - 1)) : NULL;
-                if (q2)
-                    json_object_set_new(o, "title", json_stringn(q + 1, (size_t)(q2 - q - 1)));
-                json_object_set_new(o, "file", json_string(srcs->v[k].name));
-                return o;
-            }
-            const char *nl = memchr(line, '\n', (size_t)(end - line));
-            line = nl ? nl + 1 : NULL;
+    if (rb.otherwise)
+        json_object_set_new(o, "otherwise", json_string(rb.otherwise));
+    json_object_set_new(o, "counts",
+                        json_pack("{s:I,s:I,s:I,s:I,s:I}", "sources", (json_int_t)rb.nsources,
+                                  "sets", (json_int_t)rb.nsets, "values", (json_int_t)rb.nvalues,
+                                  "rules", (json_int_t)rb.nrules, "tests", (json_int_t)rb.ntests));
+    json_object_set_new(o, "kind", json_string(rb.kind));
+    for (size_t k = 0; k < srcs->n; k++)
+        if (strcmp(srcs->v[k].name, rb.file) == 0) {
+            char v[9];
+            text_version(srcs->v[k].text, srcs->v[k].len, v);
+            json_object_set_new(o, "version", json_string(v));
+            json_object_set_new(o, "bytes", json_integer((json_int_t)srcs->v[k].len));
+            break;
         }
+    json_t *sources = json_array();
+    tf_citation src;
+    for (size_t j = 0; tf_rules_citation(r, i, j, &src); j++) {
+        json_t *urls = json_array();
+        for (size_t u = 0; u < src.nurls; u++)
+            json_array_append_new(urls, json_string(src.urls[u]));
+        json_array_append_new(sources, json_pack("{s:s,s:s,s:s,s:o}", "id", src.id, "title",
+                                                 src.title, "date", src.date, "urls", urls));
     }
+    json_object_set_new(o, "sources", sources);
     return o;
 }
 
-/* Builds the catalog JSON of s (its rules, schemes and routes set) from the texts, and
- * the same without the changes into *brief. */
-static char *build_catalog(const serve_rules *s, const source_list *srcs, size_t *len,
-                           char **brief, size_t *brief_len)
+/* Builds the catalog JSON of s from its rule set and the texts, in its four forms:
+ * s->catalog[c][k] with each rulebook's dated changes when c, its sources when k. False
+ * when out of memory. */
+static bool build_catalog(serve_rules *s, const source_list *srcs)
 {
-    char *dump = capture(s->rules, write_dump, NULL, NULL);
     char *diff = capture(s->rules, write_all_changes, NULL, NULL);
     json_t *changes = diff ? json_loads(diff, 0, NULL) : NULL;
     json_t *books = json_array(), *root = NULL;
-    char *out = NULL;
-    if (!dump || !changes || !books)
+    bool ok = false;
+    if (!changes || !books)
         goto done;
     json_t *all = json_object_get(changes, "changes");
-
-    for (char *line = dump; line && *line;) {
-        char *nl = strchr(line, '\n'), *l2 = NULL, *l3 = NULL;
-        if (nl) {
-            *nl = '\0';
-            l2 = nl + 1;
-            char *nl2 = strchr(l2, '\n');
-            if (nl2) {
-                *nl2 = '\0';
-                l3 = nl2 + 1;
-                char *nl3 = strchr(l3, '\n');
-                if (nl3)
-                    *nl3 = '\0';
-                json_t *b = parse_header(line, l2, l3);
-                if (nl3)
-                    *nl3 = '\n';
-                *nl2 = '\n';
-                if (b) {
-                    json_array_append_new(books, b);
-                    line = nl3 ? nl3 + 1 : NULL;
-                    continue;
-                }
-            } else {
-                json_t *b = parse_header(line, l2, NULL);
-                if (b)
-                    json_array_append_new(books, b);
-            }
-        }
-        line = nl ? nl + 1 : NULL;
-    }
-
-    /* tf_rules_dump leaves out rulebooks with no rule, set or value (most points schemes
-     * and routes): add every scheme and route it did not list. */
-    for (int list = 0; list < 2; list++) {
-        const char *const *ids = list == 0 ? s->schemes : s->routes;
-        size_t n = list == 0 ? s->nschemes : s->nroutes;
-        for (size_t k = 0; k < n; k++) {
-            bool listed = false;
-            size_t j;
-            json_t *b;
-            json_array_foreach(books, j, b) listed = listed || strcmp(json_string_value(json_object_get(b, "id")), ids[k]) == 0;
-            if (!listed)
-                json_array_append_new(books, describe_unlisted(ids[k], srcs));
-        }
-    }
-
-    size_t i;
-    json_t *b;
-    json_array_foreach(books, i, b) {
+    size_t n = tf_rules_rulebook_count(s->rules);
+    for (size_t i = 0; i < n; i++) {
+        json_t *b = describe(s->rules, i, srcs);
+        if (!b)
+            goto done;
         const char *id = json_string_value(json_object_get(b, "id"));
-        const char *file = json_string_value(json_object_get(b, "file"));
-        if (!file)
-            file = "";
-        const char *kind = in_list(s->schemes, s->nschemes, id)  ? "points"
-                           : in_list(s->routes, s->nroutes, id) ? "pathway"
-                           : json_is_string(json_object_get(b, "destination")) ? "entry"
-                                                                               : "other";
-        json_object_set_new(b, "kind", json_string(kind));
-        for (size_t k = 0; k < srcs->n; k++)
-            if (strcmp(srcs->v[k].name, file) == 0) {
-                char v[9];
-                text_version(srcs->v[k].text, srcs->v[k].len, v);
-                json_object_set_new(b, "version", json_string(v));
-                json_object_set_new(b, "bytes", json_integer((json_int_t)srcs->v[k].len));
-                break;
-            }
         json_t *mine = json_array(), *ch;
         size_t j;
         json_array_foreach(all, j, ch) {
@@ -438,29 +323,36 @@ static char *build_catalog(const serve_rules *s, const source_list *srcs, size_t
                 json_array_append(mine, ch);
         }
         json_object_set_new(b, "changes", mine);
+        json_array_append_new(books, b);
     }
     root = json_pack("{s:s,s:I,s:s,s:s,s:I,s:O}", "version", s->version, "generation",
                      (json_int_t)s->generation, "loaded_at", s->loaded_at, "source",
                      rules_dir ? rules_dir : "bundled", "count",
                      (json_int_t)json_array_size(books), "rulebooks", books);
-    if (root)
-        out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (out && len)
-        *len = strlen(out);
-    json_array_foreach(books, i, b) json_object_del(b, "changes");
-    *brief = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    *brief_len = *brief ? strlen(*brief) : 0;
-    if (!*brief) {
-        free(out);
-        out = NULL;
-    }
+    if (!root)
+        goto done;
+    ok = true;
+    for (int c = 0; c < 2; c++)
+        for (int k = 0; k < 2; k++) {
+            json_t *form = json_deep_copy(root), *b;
+            size_t i;
+            json_array_foreach(json_object_get(form, "rulebooks"), i, b) {
+                if (!c)
+                    json_object_del(b, "changes");
+                if (!k)
+                    json_object_del(b, "sources");
+            }
+            s->catalog[c][k] = form ? json_dumps(form, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+            s->catalog_len[c][k] = s->catalog[c][k] ? strlen(s->catalog[c][k]) : 0;
+            ok = ok && s->catalog[c][k];
+            json_decref(form);
+        }
 done:
     json_decref(root);
     json_decref(books);
     json_decref(changes);
-    free(dump);
     free(diff);
-    return out;
+    return ok;
 }
 
 /* ---- loading and swapping ---------------------------------------------------------------- */
@@ -470,8 +362,9 @@ static void rules_free(serve_rules *s)
     if (!s)
         return;
     tf_rules_free(s->rules);
-    free(s->catalog);
-    free(s->catalog_brief);
+    for (int c = 0; c < 2; c++)
+        for (int k = 0; k < 2; k++)
+            free(s->catalog[c][k]);
     free(s->schemes);
     free(s->routes);
     free(s);
@@ -531,8 +424,7 @@ static tf_rc load(serve_rules **out, char **err)
     gmtime_r(&now, &tm);
     strftime(s->loaded_at, sizeof s->loaded_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     s->generation = generation + 1;
-    if (!(s->catalog = build_catalog(s, &srcs, &s->catalog_len, &s->catalog_brief,
-                                     &s->catalog_brief_len)))
+    if (!build_catalog(s, &srcs))
         rc = TF_ENOMEM;
 done:
     if (rc == TF_ENOMEM && !*err && asprintf(err, "out of memory") < 0)

@@ -61,10 +61,9 @@ typedef struct {
     const char *version;       /* tf_rules_version(rules) */
     uint64_t generation;       /* 1 for the first load, +1 per successful reload */
     char loaded_at[32];        /* UTC, ISO 8601 */
-    char *catalog;             /* GET /v1/rulebooks, as JSON */
-    size_t catalog_len;
-    char *catalog_brief;       /* the same without the dated changes (?changes=false) */
-    size_t catalog_brief_len;
+    char *catalog[2][2];       /* GET /v1/rulebooks as JSON: [with the dated changes]
+                                  [with the sources] (?changes=false, ?sources=false) */
+    size_t catalog_len[2][2];
     const char **schemes;      /* tf_rules_schemes, NULL-terminated */
     size_t nschemes;
     const char **routes;       /* tf_rules_routes, NULL-terminated */

@@ -359,7 +359,18 @@ static void test_rulebooks(void **state)
         assert_string_equal(json_string_value(json_object_get(b, "file")), "rulebooks/cn/entry.rules");
         assert_int_equal(strlen(json_string_value(json_object_get(b, "version"))), 8);
         assert_true(json_array_size(json_object_get(b, "changes")) > 10);
-        assert_true(json_integer_value(json_object_get(json_object_get(b, "counts"), "sources")) > 10);
+        json_int_t nsources = json_integer_value(json_object_get(json_object_get(b, "counts"), "sources"));
+        assert_true(nsources > 10);
+        /* the sources its decisions cite, each with its title, date and links */
+        json_t *sources = json_object_get(b, "sources");
+        assert_int_equal(json_array_size(sources), nsources);
+        json_t *u_b1 = NULL, *src;
+        size_t k;
+        json_array_foreach(sources, k, src) if (strcmp(json_string_value(json_object_get(src, "id")), "u-b1") == 0) u_b1 = src;
+        assert_non_null(u_b1);
+        assert_string_equal(json_string_value(json_object_get(u_b1, "date")), "2023-11-24");
+        assert_non_null(strstr(json_string_value(json_object_get(u_b1, "title")), "France"));
+        assert_true(json_array_size(json_object_get(u_b1, "urls")) >= 1);
     }
     assert_true(found);
     /* every scheme and route is listed, with its kind and file */
@@ -382,11 +393,18 @@ static void test_rulebooks(void **state)
     }
     json_decref(v);
     http_resp r;
-    v = call(srv.port, "GET", "/v1/rulebooks?changes=false", NULL, NULL, 200, &r);
+    v = call(srv.port, "GET", "/v1/rulebooks?changes=false", NULL, NULL, 200, NULL);
     assert_null(json_object_get(json_array_get(json_object_get(v, "rulebooks"), 0), "changes"));
+    assert_non_null(json_object_get(json_array_get(json_object_get(v, "rulebooks"), 0), "sources"));
+    json_decref(v);
+    v = call(srv.port, "GET", "/v1/rulebooks?changes=false&sources=false", NULL, NULL, 200, &r);
+    assert_null(json_object_get(json_array_get(json_object_get(v, "rulebooks"), 0), "changes"));
+    assert_null(json_object_get(json_array_get(json_object_get(v, "rulebooks"), 0), "sources"));
     assert_true(r.len < 100000);
     http_free(&r);
     json_decref(v);
+    expect_error(srv.port, "GET", "/v1/rulebooks?sources=maybe", NULL, NULL, 400,
+                 "invalid_parameter", "sources");
 }
 
 static void test_diff(void **state)

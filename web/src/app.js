@@ -61,7 +61,7 @@ function fillCountries(select, codes, { selected, optional } = {}) {
 async function start() {
   const [countries, catalog] = await Promise.all([
     api('GET', 'v1/countries'),
-    api('GET', 'v1/rulebooks?changes=false'),
+    api('GET', 'v1/rulebooks?changes=false&sources=false'),
   ]);
   const byName = countries.countries.slice().sort((a, b) => a.name.localeCompare(b.name));
   for (const c of countries.countries) countryNames.set(c.code, c.name);
