@@ -34,7 +34,9 @@ int lex_is_keyword(tok_kind k) { return k >= KW_RULEBOOK && k < TK__COUNT; }
 tok_kind lex_keyword(const char *s, size_t len) {
     for (int k = KW_RULEBOOK; k < TK__COUNT; k++) {
         const char *sp = tok_info[k].spelling;
-        if (strlen(sp) == len && memcmp(sp, s, len) == 0) return (tok_kind)k;
+        /* the first letter first: every run compiles the bundled rulebooks, and this is
+         * asked of every word of them */
+        if (len && sp[0] == s[0] && strlen(sp) == len && memcmp(sp, s, len) == 0) return (tok_kind)k;
     }
     return TK_IDENT;
 }

@@ -224,6 +224,66 @@ static void truncated_and_empty(void) {
     free(u.out);
 }
 
+/* The converters the CSV reader chooses per column (a date, a code, a member, a port,
+ * plain digits, a list of whole numbers) against the JSON reader on the same cases: a
+ * row that reads gives the same output row either way; a row that does not names its
+ * field with the JSON reader's message. */
+static void converters(void) {
+    static const struct {
+        const char *csv, *json, *reason, *msg;
+    } cases[] = {
+        {"leap,1996-02-29,master,9;9;8;10,FR:3;CA:1,true,noc_00,PEK",
+         "{\"id\":\"leap\",\"birth_date\":\"1996-02-29\",\"education\":\"master\",\"languages\":{\"en\":{\"clb\":[9,9,8,10]}},"
+         "\"work\":[{\"country\":\"FR\",\"years\":3},{\"country\":\"CA\",\"years\":1}],\"spouse\":{\"accompanying\":true},"
+         "\"CA\":{\"job_offer\":\"noc_00\"},\"trip\":{\"entry_port\":\"PEK\"}}", NULL, NULL},
+        {"\"quoted\",\"1990-05-01\",\"bachelor\",\"7;7;7;7\",\"GH:0.5\",false,,\"ZZZ\"",
+         "{\"id\":\"quoted\",\"birth_date\":\"1990-05-01\",\"education\":\"bachelor\",\"languages\":{\"en\":{\"clb\":[7,7,7,7]}},"
+         "\"work\":[{\"country\":\"GH\",\"years\":0.5}],\"spouse\":{\"accompanying\":false},\"trip\":{\"entry_port\":\"ZZZ\"}}",
+         NULL, NULL},
+        {"empty,,,,,,,", "{\"id\":\"empty\"}", NULL, NULL},
+        {"digits,1980-12-31,doctorate,007;10;9;9,,,teer_0_3,",
+         "{\"id\":\"digits\",\"birth_date\":\"1980-12-31\",\"education\":\"doctorate\",\"languages\":{\"en\":{\"clb\":[7,10,9,9]}},"
+         "\"CA\":{\"job_offer\":\"teer_0_3\"}}", NULL, NULL},
+        {"spaced , 1990-05-01 , master ,9; 9;9;9, CA:2 ,true, ,",
+         "{\"id\":\"spaced\",\"birth_date\":\"1990-05-01\",\"education\":\"master\",\"languages\":{\"en\":{\"clb\":[9,9,9,9]}},"
+         "\"work\":[{\"country\":\"CA\",\"years\":2}],\"spouse\":{\"accompanying\":true}}", NULL, NULL},
+        {"b1,2023-02-29,master,,,,,", NULL, "E:birth_date", "\"\"2023-02-29\"\" is not a date (YYYY-MM-DD)"},
+        {"b2,1990-13-01,master,,,,,", NULL, "E:birth_date", "is not a date"},
+        {"b3,1990-01-01,master,,ZZ:1,,,", NULL, "E:work[0].country", "is not a country code"},
+        {"b4,1990-01-01,phd,,,,,", NULL, "E:education", "is not one of none, secondary"},
+        {"b5,1990-01-01,master,9;;9,,,,", NULL, "E:languages.en.clb[1]", "is not a whole number"},
+        {"b6,1990-01-01,master,,,,,pek", NULL, "E:trip.entry_port", "is not a port code"},
+        {"b7,1990-01-01,master,,,yes,,", NULL, "E:spouse.accompanying", "is not true or false"},
+        {"b8,1990-01-01,master,9;9;9;1234567890123,,,,", NULL, "E:languages.en.clb[3]", "is not a whole number"},
+    };
+    size_t nc = sizeof cases / sizeof cases[0], n_csv = 0, n_json = 0;
+    char *in_csv = malloc(1 << 14), *in_json = malloc(1 << 14);
+    n_csv = (size_t)sprintf(in_csv, "id,birth_date,education,languages.en.clb,work,spouse.accompanying,CA.job_offer,"
+                                    "trip.entry_port\n");
+    for (size_t i = 0; i < nc; i++) {
+        n_csv += (size_t)sprintf(in_csv + n_csv, "%s\n", cases[i].csv);
+        n_json += (size_t)sprintf(in_json + n_json, "%s\n", cases[i].json ? cases[i].json : "{}");
+    }
+    result a = run(BATCH_SCHEME, "ca.crs", in_csv, n_csv, 1, 0, BATCH_FMT_CSV);
+    result b = run(BATCH_SCHEME, "ca.crs", in_json, n_json, 1, 0, BATCH_FMT_CSV);
+    CHECK(a.rc == TF_OK && b.rc == TF_OK, "converters: %s %s", a.err, b.err);
+    conserved("converters", &a, nc);
+    char la[600], lb[600];
+    for (size_t i = 0; i < nc; i++) {
+        row_line(&a, (int)i + 2, la, sizeof la); /* after the header */
+        row_line(&b, (int)i + 2, lb, sizeof lb);
+        if (!cases[i].reason) {
+            /* the JSONL row has no id column: compare from the total on */
+            const char *ta = strchr(strchr(la, ',') + 1, ','), *tb = strchr(strchr(lb, ',') + 1, ',');
+            CHECK(ta && tb && !strcmp(ta, tb) && !strstr(la, "E:"), "converters, %s: CSV %s, JSONL %s", cases[i].csv, la, lb);
+        } else {
+            CHECK(strstr(la, cases[i].reason) && strstr(la, cases[i].msg), "converters, %s: %s (expected %s, %s)", cases[i].csv,
+                  la, cases[i].reason, cases[i].msg);
+        }
+    }
+    free(a.out), free(b.out), free(in_csv), free(in_json);
+}
+
 static void jsonl(void) {
     const char *in = "{\"id\":\"j1\",\"nationality\":\"FR\",\"trip\":{\"to\":\"CN\",\"purpose\":\"business\",\"entry_date\":\"2025-03-10\",\"days\":25}}\n"
                      "\n"
@@ -256,6 +316,7 @@ int main(void) {
     quoting();
     truncated_and_empty();
     jsonl();
+    converters();
     tf_rules_free(rules);
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
