@@ -18,8 +18,10 @@
  * --timeout seconds, 30 by default) is closed; at most --max-connections connections
  * are open at once (more are closed as soon as they are accepted); a request's headers
  * must fit libmicrohttpd's per-connection buffer (32 KiB). libmicrohttpd itself answers
- * requests that are not HTTP/1.x at all (a garbled request line, headers too large)
- * with its own 4xx page: they never reach this file. Everything that does reach it —
+ * requests that are not HTTP/1.x at all (a garbled request line or header, a bad
+ * Content-Length or chunked encoding, headers too large) with its own 4xx HTML page,
+ * built from constants inside it with no call to this file first, so it cannot be JSON
+ * (docs/serve.md, "Malformed HTTP"). Everything that does reach this file —
  * unknown paths, wrong methods, bodies over the limit, bad parameters, bad JSON — is
  * answered with a JSON error.
  *
