@@ -482,6 +482,19 @@ struct band_memo {
     uint8_t set;
 };
 
+#define BAND_SMALL 64
+#define BAND_UNSET INT16_MIN
+
+/* The first of the nb flat bands [lo_d, hi_d] that holds sv, or -1; marks it used (every
+ * pick is made here, once per distinct subject of a chunk). */
+static inline int16_t band_pick(const double *lo_d, const double *hi_d, uint32_t nb, double sv, uint8_t *used) {
+    uint32_t bi = 0;
+    while (bi < nb && !(sv >= lo_d[bi] && sv <= hi_d[bi])) bi++;
+    if (bi == nb) return -1;
+    used[bi] = 1;
+    return (int16_t)bi;
+}
+
 /* The first band that holds, row by row: the bounds first (usually constants, then
  * compared as doubles in one pass per row), then the value of each band some row chose
  * (usually constants too, then read from a table). */
@@ -531,22 +544,26 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
     /* subjects repeat from row to row (an age, a level, years of work): with flat bounds
      * the band of a subject is found once and kept in a small table keyed by its bits */
     struct band_memo memo[BAND_MEMO];
-    if (flat) memset(memo, 0, sizeof memo);
+    int16_t small[BAND_SMALL]; /* whole-number subjects below BAND_SMALL: by value, no hash */
+    if (flat) {
+        memset(memo, 0, sizeof memo);
+        for (uint32_t v = 0; v < BAND_SMALL; v++) small[v] = BAND_UNSET;
+    }
     for (uint32_t i = 0; i < x->n; i++) {
         pick[i] = -1;
         if (!(S.uni ? S.uk : S.k[i])) continue;
         rv s = S.uni ? S.u : S.v[i];
+        if (flat && !dbl && (uint64_t)s.i < BAND_SMALL) {
+            if (small[s.i] == BAND_UNSET) small[s.i] = band_pick(lo_d, hi_d, nb, (double)s.i, used);
+            pick[i] = small[s.i];
+            continue;
+        }
         double sv = dbl ? s.d : (double)s.i;
         if (flat && sv == sv) {
             uint64_t bits;
             memcpy(&bits, &sv, sizeof bits);
             struct band_memo *m = &memo[(bits * 0x9E3779B97F4A7C15ull) >> (64 - BAND_MEMO_BITS)];
-            if (!m->set || m->bits != bits) {
-                uint32_t bi = 0;
-                while (bi < nb && !(sv >= lo_d[bi] && sv <= hi_d[bi])) bi++;
-                *m = (struct band_memo){bits, bi < nb ? (int16_t)bi : -1, 1};
-                if (bi < nb) used[bi] = 1; /* every pick is an entry's, made here */
-            }
+            if (!m->set || m->bits != bits) *m = (struct band_memo){bits, band_pick(lo_d, hi_d, nb, sv, used), 1};
             pick[i] = m->pick;
             continue;
         }
