@@ -11,8 +11,11 @@
  *
  * The earliest date is found by assuming no further absence: each requirement gives the
  * first date on or after a candidate on which it holds (a closed form, a jump over an
- * absence, or a binary search over a quantity that only improves with time), the
- * candidate moves to the latest of them, and this repeats until all hold at once.
+ * absence, a binary search over a quantity that only improves with time, or, for one
+ * that does not, jumps over the dates proven to fail), the candidate moves to the latest
+ * of them, and this repeats until all hold at once. What does not depend on the date
+ * evaluated — the ends of the 12-month windows worth trying and their counts — is
+ * computed once per history.
  */
 #include <jansson.h>
 #include <math.h>
@@ -59,6 +62,12 @@ typedef struct {
     int32_t *a, *b;       /* absent days [a[i], b[i]], sorted, disjoint */
     int64_t *cum;         /* cum[i]: absent days in intervals before i */
     uint32_t nabs;
+    /* For a WC_ABSENT_ROLLING requirement (rolling_ends), else nend == 0: the days a
+     * 12-month window may end on to hold the most absent days, sorted; the first day of
+     * the 12 months ending on each; the days absent in those 12 months. */
+    int32_t *end, *start;
+    int64_t *worst;
+    uint32_t nend;
     int inclusive;
     const ir_rulebook *rb;
     const tf_case *c;
@@ -89,6 +98,17 @@ size_t tf_rules_routes(const tf_rules *r, const char **ids, size_t max) {
 
 /* ---- dates ------------------------------------------------------------------------ */
 
+/* The date y-m-dd, where dd may be a day the month lacks (29 February in a common year):
+ * going forward that is the first of the next month, going back the month's last day.
+ * A year outside 1000..9999 gives DATE_MIN or DATE_MAX. */
+static int32_t date_resolved(int y, int m, int dd, int forward) {
+    if (y < 1000) return DATE_MIN;
+    if (y > 9999) return DATE_MAX;
+    int last = date_days_in_month(y, m);
+    if (dd > last) return forward ? date_from_ymd(y, m, last) + 1 : date_from_ymd(y, m, last);
+    return date_from_ymd(y, m, dd);
+}
+
 /* d moved by k units ('y', 'm', 'd'). A day the target month lacks (29 February in a
  * common year) is, going forward, the first of the next month — an anniversary of 29
  * February falls on 1 March, as a birthday does (date_age) — and, going back, the
@@ -98,13 +118,7 @@ static int32_t add_period(int32_t d, int k, char unit) {
     int y, m, dd;
     date_to_ymd(d, &y, &m, &dd);
     int months = y * 12 + (m - 1) + (unit == 'y' ? 12 * k : k);
-    y = months / 12;
-    m = months % 12 + 1;
-    if (y < 1000) return DATE_MIN;
-    if (y > 9999) return DATE_MAX;
-    int last = date_days_in_month(y, m);
-    if (dd > last) return k > 0 ? date_from_ymd(y, m, last) + 1 : date_from_ymd(y, m, last);
-    return date_from_ymd(y, m, dd);
+    return date_resolved(months / 12, months % 12 + 1, dd, k > 0);
 }
 
 /* The window of `len` units before date D: [*lo, *hi]. By default the days from D less
@@ -119,17 +133,21 @@ static void window(const history *h, int32_t D, int len, char unit, int32_t *lo,
 
 /* ---- counting over intervals ------------------------------------------------------ */
 
-/* Days absent in [x, y]. */
-static int64_t absent_in(const history *h, int32_t x, int32_t y) {
-    if (y < x || !h->nabs) return 0;
-    /* first interval ending on or after x */
+/* The first absence interval that ends on or after x (h->nabs when none does). */
+static uint32_t first_ending(const history *h, int32_t x) {
     uint32_t lo = 0, hi = h->nabs;
     while (lo < hi) {
         uint32_t mid = (lo + hi) / 2;
         if (h->b[mid] < x) lo = mid + 1;
         else hi = mid;
     }
-    uint32_t first = lo;
+    return lo;
+}
+
+/* Days absent in [x, y]. */
+static int64_t absent_in(const history *h, int32_t x, int32_t y) {
+    if (y < x || !h->nabs) return 0;
+    uint32_t first = first_ending(h, x), lo, hi;
     /* first interval starting after y */
     lo = first, hi = h->nabs;
     while (lo < hi) {
@@ -143,6 +161,19 @@ static int64_t absent_in(const history *h, int32_t x, int32_t y) {
     if (h->a[first] < x) n -= x - h->a[first];
     if (h->b[last - 1] > y) n -= h->b[last - 1] - y;
     return n;
+}
+
+/* The n-th absent day (n >= 1) on or after x. The caller guarantees there are n. */
+static int32_t nth_absent(const history *h, int32_t x, int64_t n) {
+    uint32_t first = first_ending(h, x), lo = first, hi = h->nabs - 1;
+    int64_t target = h->cum[first] + (h->a[first] < x ? x - h->a[first] : 0) + n;
+    /* the interval holding absent day number `target` (counted from 1): cum[i] < target <= cum[i + 1] */
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (h->cum[mid + 1] < target) lo = mid + 1;
+        else hi = mid;
+    }
+    return h->a[lo] + (int32_t)(target - h->cum[lo]) - 1;
 }
 
 static int in_list(const char *s, const char *const *list, uint32_t n) {
@@ -199,30 +230,174 @@ static double counted(const history *h, const ir_wclause *w, int32_t D) {
     return total;
 }
 
-/* The most days absent in any 12 months ending within [e1, e2] (windows clipped to
- * start no earlier than p0). The maximum falls where a window ends with an absence or
- * begins with one, so only those ends are tried. */
-static int64_t worst_12_months(const history *h, int32_t p0, int32_t e1, int32_t e2) {
-    int64_t worst = 0;
-    if (e2 < e1) return 0;
-#define TRY(e)                                                                         \
-    do {                                                                               \
-        int32_t e_ = (e);                                                              \
-        if (e_ >= e1 && e_ <= e2) {                                                    \
-            int32_t s_ = add_period(e_, -12, 'm') + 1;                                 \
-            if (s_ < p0) s_ = p0;                                                      \
-            int64_t v_ = absent_in(h, s_, e_);                                         \
-            if (v_ > worst) worst = v_;                                                \
-        }                                                                              \
-    } while (0)
-    TRY(e1);
-    TRY(e2);
-    for (uint32_t i = 0; i < h->nabs; i++) {
-        TRY(h->b[i]);
-        TRY(add_period(h->a[i], 12, 'm') - 1);
+/* The first day of the 12 months ending on e. */
+static int32_t year_ending(int32_t e) { return add_period(e, -12, 'm') + 1; }
+
+/* The most days absent in 12 months, of a window that ends on e and starts no earlier
+ * than p0. */
+static int64_t absent_12_months(const history *h, int32_t p0, int32_t e) {
+    int32_t s = year_ending(e);
+    return absent_in(h, s < p0 ? p0 : s, e);
+}
+
+/* The 29 Februaries from some day on, for days asked in order: leap_day(l, x) is the
+ * first on or after x, and x must not decrease from one call to the next. leap_start
+ * readies l for days from x on. */
+typedef struct {
+    int y;       /* the year of day */
+    int32_t day; /* a 29 February */
+} leap_days;
+
+static void leap_next(leap_days *l) {
+    do l->y++;
+    while (!date_is_leap(l->y));
+    l->day = date_from_ymd(l->y, 2, 29);
+}
+
+static void leap_start(leap_days *l, int32_t x) {
+    int m, d;
+    date_to_ymd(x, &l->y, &m, &d);
+    l->y--;
+    leap_next(l);
+}
+
+static inline int32_t leap_day(leap_days *l, int32_t x) {
+    while (l->day < x) leap_next(l);
+    return l->day;
+}
+
+/* Days absent before x, for days asked in order: *i is where the previous call left the
+ * first interval ending on or after x (0 for the first call). */
+static inline int64_t absent_before(const history *h, uint32_t *i, int32_t x) {
+    uint32_t k = *i;
+    while (k < h->nabs && h->b[k] < x) k++;
+    *i = k;
+    return h->cum[k] + (k < h->nabs && h->a[k] < x ? x - h->a[k] : 0);
+}
+
+/* The last day of the 12 months from a, a included: add_period(a, 12, 'm') - 1. */
+static int32_t end_from_leaving(leap_days *l, int32_t a) {
+    if (a < DATE_MIN + 400 || a > DATE_MAX - 400) return add_period(a, 12, 'm') - 1;
+    return a + 364 + (leap_day(l, a) <= a + 365);
+}
+
+/* The first day of the 12 months ending on e: year_ending(e). */
+static int32_t start_of_ending(leap_days *l, int32_t e) {
+    if (e < DATE_MIN + 800 || e > DATE_MAX - 400) return year_ending(e);
+    return e - 364 - (leap_day(l, e - 365) <= e);
+}
+
+/* Fills h->end, h->start and h->worst (room for 2 * h->nabs each) with the ends from
+ * `from` on. The most days absent in a 12-month window falls where the window ends with
+ * an absence (on a day of returning) or begins with one (12 months after a day of
+ * leaving, less a day); those ends do not depend on the date evaluated, so they and
+ * their counts are computed once per history, from the first end that the first date
+ * evaluated asks for (rolling_range). b[] and the 12-month ends of a[] are each sorted:
+ * they are merged, then walked in order for the leap days and the counts. The 12 months
+ * from (or to) a day, that day included, are 366 days when the 366 days from (to) it
+ * hold a 29 February and 365 otherwise, as add_period counts them; dates near DATE_MIN
+ * or DATE_MAX, where it clamps, are left to it. */
+static void rolling_ends(history *h, int32_t from) {
+    uint32_t i = first_ending(h, from), j = first_ending(h, from - 366), n = 0;
+    h->nend = 0;
+    if (j >= h->nabs) return;
+    /* the intervals before j end before from - 366: 12 months from them end before from */
+    leap_days la, ls;
+    leap_start(&la, h->a[j]);
+    leap_start(&ls, from - 366);
+    int32_t next_a = end_from_leaving(&la, h->a[j]);
+    while (i < h->nabs || j < h->nabs) {
+        if (j >= h->nabs || (i < h->nabs && h->b[i] <= next_a)) {
+            h->end[n++] = h->b[i++];
+        } else {
+            if (next_a >= from) h->end[n++] = next_a;
+            if (++j < h->nabs) next_a = end_from_leaving(&la, h->a[j]);
+        }
     }
-#undef TRY
+    if (!n) return;
+    for (uint32_t k = 0; k < n; k++) h->start[k] = start_of_ending(&ls, h->end[k]);
+    uint32_t is = first_ending(h, h->start[0]), ie = is;
+    for (uint32_t k = 0; k < n; k++)
+        h->worst[k] = absent_before(h, &ie, h->end[k] + 1) - absent_before(h, &is, h->start[k]);
+    h->nend = n;
+}
+
+/* The 12-month windows of the rolling requirement w for the date D: those ending within
+ * [*e1, *e2], clipped to start no earlier than *p0. e1 only grows with D. */
+static void rolling_range(const history *h, const ir_wclause *w, int32_t D, int32_t *p0, int32_t *e1, int32_t *e2) {
+    window(h, D, w->len, w->unit, p0, e2);
+    *e1 = add_period(*p0, 12, 'm') - 1;
+    if (*e1 > *e2) *e1 = *e2;
+}
+
+/* The most days absent in any 12 months ending within [e1, e2] (windows clipped to
+ * start no earlier than p0). The maximum falls at e1, at e2 or at one of the ends
+ * rolling_ends found; only the windows p0 clips are counted again. */
+static int64_t worst_12_months(const history *h, int32_t p0, int32_t e1, int32_t e2) {
+    if (e2 < e1) return 0;
+    int64_t worst = absent_12_months(h, p0, e1), v = absent_12_months(h, p0, e2);
+    if (v > worst) worst = v;
+    uint32_t lo = 0, hi = h->nend;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (h->end[mid] < e1) lo = mid + 1;
+        else hi = mid;
+    }
+    /* the first days grow with the ends: the clipped windows come first */
+    for (; lo < h->nend && h->end[lo] <= e2 && h->start[lo] < p0; lo++)
+        if ((v = absent_in(h, p0, h->end[lo])) > worst) worst = v;
+    for (; lo < h->nend && h->end[lo] <= e2; lo++)
+        if (h->worst[lo] > worst) worst = h->worst[lo];
     return worst;
+}
+
+/* WC_EACH_YEAR: the fewest days present in one of the w->len years before D (year k is
+ * D less k years, plus a day, to D less k - 1 years, both less a day unless the route's
+ * periods end with the date). When skip is not NULL, *skip is set to a number of days,
+ * at least 1, such that the requirement fails on every date from D to D + *skip - 1:
+ * the next date worth trying. Each year that falls short bounds it two ways:
+ *  - by its shortfall. A year's first and last days move by one day a date, by two
+ *    where one steps over a 29 February and by none where two dates map to the same
+ *    28 February. Within a year of dates the last day gains at most one extra step, so
+ *    in t days a year gains at most t + 1 present days;
+ *  - by the days it must lose. A year holds only if its days not present (absent, or
+ *    before the first status) are at most its length, at most 366, less the days
+ *    required. The days not present from its first day x to its current last day only
+ *    grow with the dates to come, so x must first pass the first of those that is more
+ *    than allowed; within a year of dates the first day moves at most t + 1 days in t.
+ * Years outside 1000..9999 (DATE_MIN bounds) give a skip of 1. */
+static double each_year(const history *h, const ir_wclause *w, int32_t D, int32_t *skip) {
+    int32_t e = h->inclusive ? D : D - 1, f = h->from[0];
+    int y, m, dd;
+    date_to_ymd(e, &y, &m, &dd);
+    double fewest = INFINITY, need = ceil(w->n), allowed = 366 - need;
+    int32_t most = 1;
+    int bounded = 1;
+    for (int k = 1; k <= w->len; k++) {
+        int32_t b = date_resolved(y - k, m, dd, 0), s = b + 1; /* year k is [s, e] */
+        double p = (double)present_in(h, s, e, NULL, 0);
+        if (p < fewest) fewest = p;
+        if (skip && p < w->n && bounded) {
+            if (b == DATE_MIN) {
+                bounded = 0;
+            } else if (allowed < 0) {
+                most = 1 << 24; /* never: no year is that long */
+            } else {
+                /* the days not present in [s, e] beyond those allowed; the first day
+                 * must pass them all, the days before the first status first */
+                int64_t over = (int64_t)(e - s + 1) - (int64_t)p - (int64_t)allowed, x;
+                int64_t before = s < f ? (f <= e ? f : e + 1) - s : 0;
+                if (need - p - 1 > most) most = (int32_t)(need - p - 1);
+                if (over > 0) {
+                    x = over <= before ? s + over : nth_absent(h, s > f ? s : f, over - before) + 1;
+                    if (x - s - 1 > most) most = (int32_t)(x - s - 1);
+                }
+            }
+        }
+        e = b;
+    }
+    if (skip) *skip = bounded ? most : 1;
+    return fewest;
 }
 
 /* ---- one requirement ---------------------------------------------------------------- */
@@ -243,9 +418,8 @@ static int holds_at(const history *h, const ir_pathway *pw, const ir_wclause *w,
         ok = v <= w->n;
         break;
     case WC_ABSENT_ROLLING: {
-        window(h, D, w->len, w->unit, &lo, &hi);
-        int32_t first_end = add_period(lo, 12, 'm') - 1;
-        if (first_end > hi) first_end = hi;
+        int32_t first_end;
+        rolling_range(h, w, D, &lo, &first_end, &hi);
         v = (double)worst_12_months(h, lo, first_end, hi);
         ok = v <= w->n;
         break;
@@ -271,18 +445,10 @@ static int holds_at(const history *h, const ir_pathway *pw, const ir_wclause *w,
         ok = D >= due;
         break;
     }
-    case WC_EACH_YEAR: {
-        int32_t end = h->inclusive ? D : D - 1;
-        v = INFINITY;
-        ok = 1;
-        for (int k = 1; k <= w->len; k++) {
-            int32_t e = k == 1 ? end : add_period(end, -(k - 1), 'y'), s = add_period(end, -k, 'y') + 1;
-            double p = (double)present_in(h, s, e, NULL, 0);
-            if (p < v) v = p;
-            if (p < w->n) ok = 0;
-        }
+    case WC_EACH_YEAR:
+        v = each_year(h, w, D, NULL);
+        ok = v >= w->n;
         break;
-    }
     case WC_EXPR: {
         ev_frame fr = {0};
         ev_ctx x = {.rb = h->rb, .ep = ir_epoch_at(h->rb, D), .in = h->c->vals, .known = h->c->known,
@@ -325,6 +491,15 @@ static void date_constants(const ir_rulebook *rb, uint32_t n, int32_t D, int32_t
  * within the horizon. */
 static int32_t earliest_from(const history *h, const ir_pathway *pw, const ir_wclause *w, int32_t D, int32_t horizon) {
     double v;
+    if (w->kind == WC_EACH_YEAR) {
+        /* not monotone (a year loses old days as it gains new ones): step forward over
+         * the dates each_year proves to fail */
+        int32_t skip;
+        for (int32_t d = D;; d += skip) {
+            if (each_year(h, w, d, &skip) >= w->n) return d;
+            if (skip > horizon - d) return DATE_NONE;
+        }
+    }
     if (holds_at(h, pw, w, D, &v)) return D;
     switch (w->kind) {
     case WC_HELD: {
@@ -360,16 +535,13 @@ static int32_t earliest_from(const history *h, const ir_pathway *pw, const ir_wc
         return DATE_NONE;
     }
     case WC_ON_DAY:
-    case WC_EACH_YEAR:
-        /* not monotone: step forward; an ON_DAY step jumps over absences */
+        /* not monotone: step forward, jumping over the days before the first status */
         for (int32_t d = D + 1; d <= horizon; d++) {
             if (holds_at(h, pw, w, d, &v)) return d;
-            if (w->kind == WC_ON_DAY) {
-                int32_t lo, hi;
-                window(h, d, w->len, w->unit, &lo, &hi);
-                int32_t f = first_day(h, NULL, 0);
-                if (f != DATE_NONE && lo < f) d += (f - lo) - 1 > 0 ? (f - lo) - 1 : 0;
-            }
+            int32_t lo, hi;
+            window(h, d, w->len, w->unit, &lo, &hi);
+            int32_t f = first_day(h, NULL, 0);
+            if (f != DATE_NONE && lo < f) d += (f - lo) - 1 > 0 ? (f - lo) - 1 : 0;
         }
         return DATE_NONE;
     default: {
@@ -416,7 +588,7 @@ static tf_rc read_history(tf_pathway_result *p, const tf_case *c, history *h) {
                         date_format(h->from[i], b1), date_format(h->from[i - 1], b2));
     }
     h->nseg = sl->n;
-    if (!h->a || !h->b || !h->cum) return fail(p, TF_ENOMEM, "out of memory");
+    if (!h->a) return fail(p, TF_ENOMEM, "out of memory");
     const ir_pathway *pw = p->pw;
     int32_t prev_ret = DATE_MIN;
     h->nabs = 0;
@@ -442,20 +614,61 @@ static tf_rc read_history(tf_pathway_result *p, const tf_case *c, history *h) {
     return TF_OK;
 }
 
+/* Whether the route has a WC_ABSENT_ROLLING requirement, for which a history keeps the
+ * ends of its 12-month windows (rolling_ends). */
+static int has_rolling(const ir_pathway *pw) {
+    for (uint32_t i = 0; i < pw->nclauses; i++)
+        if (pw->clauses[i].kind == WC_ABSENT_ROLLING) return 1;
+    return 0;
+}
+
+/* The bytes of the buffers of a history of up to n absences: a, b and cum of n + 1
+ * entries; for a route with a rolling requirement, end, start and worst of 2n. */
+#define HISTORY_ROOM(n, rolling)                                                              \
+    (((size_t)(n) + 1) * (2 * sizeof(int32_t) + sizeof(int64_t)) +                           \
+     ((rolling) ? 2 * (size_t)(n) * (2 * sizeof(int32_t) + sizeof(int64_t)) : 0))
+
+/* Points h's buffers into room, of HISTORY_ROOM(n, rolling) bytes (aligned for int64_t):
+ * the 64-bit arrays first. */
+static void history_carve(history *h, void *room, size_t n, int rolling) {
+    int64_t *w = room;
+    h->cum = w;
+    w += n + 1;
+    h->worst = rolling ? w : NULL;
+    w += rolling ? 2 * n : 0;
+    int32_t *d = (int32_t *)w;
+    h->a = d;
+    h->b = d + n + 1;
+    h->end = rolling ? d + 2 * (n + 1) : NULL;
+    h->start = rolling ? h->end + 2 * n : NULL;
+}
+
 /* Evaluates the case's history under the route of p->rb as of p->as_of (p set up by
- * start()), with the caller's buffers for the absences: room for PW_MAX_ABSENCES + 1
- * intervals. Shared by tf_pathway and pathway_batch. */
-static tf_rc evaluate(tf_pathway_result *p, const tf_case *c, int32_t *abs_a, int32_t *abs_b, int64_t *cum) {
-    history h = {.inclusive = p->pw->period_inclusive, .rb = p->rb, .c = c, .a = abs_a, .b = abs_b, .cum = cum};
+ * start()), in the caller's room for the history: HISTORY_ROOM(n, has_rolling(p->pw))
+ * bytes for n >= the case's absences, or NULL when its allocation failed (TF_ENOMEM).
+ * Shared by tf_pathway and pathway_batch. */
+static tf_rc evaluate(tf_pathway_result *p, const tf_case *c, void *room, size_t n) {
+    history h = {.inclusive = p->pw->period_inclusive, .rb = p->rb, .c = c};
+    if (room) history_carve(&h, room, n, has_rolling(p->pw));
     tf_rc rc = read_history(p, c, &h);
     if (rc == TF_OK) {
         const ir_pathway *pw = p->pw;
         int32_t horizon = add_period(p->as_of, PW_HORIZON_YEARS, 'y');
+        if (h.end) {
+            /* every date evaluated is on or after as_of */
+            int32_t from = DATE_MAX, p0, e1, e2;
+            for (uint32_t i = 0; i < pw->nclauses; i++)
+                if (pw->clauses[i].kind == WC_ABSENT_ROLLING) {
+                    rolling_range(&h, &pw->clauses[i], p->as_of, &p0, &e1, &e2);
+                    if (e1 < from) from = e1;
+                }
+            rolling_ends(&h, from);
+        }
         p->eligible = 1;
         for (uint32_t i = 0; i < pw->nclauses; i++) {
             clause_result *cr = &p->res[i];
             cr->holds = holds_at(&h, pw, &pw->clauses[i], p->as_of, &cr->value);
-            cr->earliest = earliest_from(&h, pw, &pw->clauses[i], p->as_of, horizon);
+            cr->earliest = cr->holds ? p->as_of : earliest_from(&h, pw, &pw->clauses[i], p->as_of, horizon);
             p->eligible &= cr->holds;
         }
         /* the earliest date on which all hold: move to the latest, until all agree */
@@ -464,7 +677,8 @@ static tf_rc evaluate(tf_pathway_result *p, const tf_case *c, int32_t *abs_a, in
             int32_t next = D;
             int bind = -1;
             for (uint32_t i = 0; i < pw->nclauses; i++) {
-                int32_t e = earliest_from(&h, pw, &pw->clauses[i], D, horizon);
+                /* round 0 asks what the loop above just answered */
+                int32_t e = round ? earliest_from(&h, pw, &pw->clauses[i], D, horizon) : p->res[i].earliest;
                 if (e == DATE_NONE) {
                     next = DATE_NONE;
                     bind = (int)i;
@@ -518,13 +732,10 @@ tf_rc tf_pathway(const tf_rules *r, const tf_case *c, const char *route, tf_date
     }
     tf_rc rc = start(p, r, rb, as_of);
     if (rc) return rc;
-    size_t n = (r->in_absences >= 0 ? c->lists[r->in_absences].n : 0) + 1;
-    int32_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
-    int64_t *cum = malloc(n * sizeof *cum);
-    rc = evaluate(p, c, a, b, cum);
-    free(a);
-    free(b);
-    free(cum);
+    size_t n = r->in_absences >= 0 ? c->lists[r->in_absences].n : 0;
+    void *room = malloc(HISTORY_ROOM(n, has_rolling(p->pw)));
+    rc = evaluate(p, c, room, n);
+    free(room);
     return rc;
 }
 
@@ -634,8 +845,7 @@ void tf_pathway_print(const tf_pathway_result *p, FILE *out) {
 
 typedef struct {
     tf_pathway_result p;
-    int32_t a[PW_MAX_ABSENCES + 1], b[PW_MAX_ABSENCES + 1];
-    int64_t cum[PW_MAX_ABSENCES + 1];
+    int64_t room[HISTORY_ROOM(PW_MAX_ABSENCES, 1) / sizeof(int64_t)];
 } pw_scratch;
 
 void *pathway_scratch_new(void) { return malloc(sizeof(pw_scratch)); }
@@ -656,7 +866,7 @@ tf_rc pathway_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chu
         if (ch->skip && ch->skip[k]) continue;
         kind_row_case(s->r, ch->rows, k, s->view);
         tf_rc rc = start(&w->p, s->r, rb, ch->as_of);
-        if (!rc) rc = evaluate(&w->p, s->view, w->a, w->b, w->cum);
+        if (!rc) rc = evaluate(&w->p, s->view, w->room, PW_MAX_ABSENCES);
         res->as_of = w->p.as_of;
         if (rc) {
             res->status = (uint8_t)rc;
