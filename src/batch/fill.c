@@ -9,8 +9,9 @@
  * other text goes to case_text_value, the conversion and the messages of the JSON
  * reader, which decides it (the converters never accept what it refuses, nor read a
  * value otherwise); a list field is `;`-separated items, and a list of records
- * `:`-separated fields in their declared order (`work` = `FR:3;CA:1`). JSONL rows are read by the case
- * reader itself (case_read_doc) into one reusable case and copied into the columns.
+ * `:`-separated fields in their declared order (`work` = `FR:3;CA:1`). JSONL rows are
+ * read by the case reader itself (case_read_doc) into one reusable case and copied into
+ * the columns.
  * Either way a row that cannot be read is marked skip with one message that names the
  * field, and the rows around it are read as usual. Declared defaults are applied last,
  * and a required input that is missing is an error, as for a single case.
@@ -64,14 +65,17 @@ tf_rc fill_plan(batch_schema *sc) {
         for (uint32_t f = 0; f < def->nfields && f < COL_FIELDS; f++) c->fconv[f] = conv_of(def->ftypes[f]);
     }
     /* a port code is three capital letters (or a declared id of another form, which
-     * case_text_value finds): the first declared port of each code, as ir_port_find */
+     * case_text_value finds): the first declared port of each code, as ir_port_find;
+     * no index (every port to case_text_value) when the indexes do not fit */
+    sc->ports = NULL;
+    if (r->nports > INT16_MAX) return TF_OK;
     sc->ports = arena_array(&sc->mem, 26 * 26 * 26, sizeof(int16_t));
     if (!sc->ports) return TF_ENOMEM;
     memset(sc->ports, 0xff, 26 * 26 * 26 * sizeof(int16_t));
     for (uint32_t p = r->nports; p-- > 0;) {
         const char *code = r->ports[p].code;
         if (strlen(code) == 3 && code[0] >= 'A' && code[0] <= 'Z' && code[1] >= 'A' && code[1] <= 'Z' &&
-            code[2] >= 'A' && code[2] <= 'Z' && p < PORT_UNDESIGNATED && p <= INT16_MAX)
+            code[2] >= 'A' && code[2] <= 'Z')
             sc->ports[(code[0] - 'A') * 676 + (code[1] - 'A') * 26 + (code[2] - 'A')] = (int16_t)p;
     }
     return TF_OK;
@@ -81,7 +85,8 @@ tf_rc fill_plan(batch_schema *sc) {
  * has the common form the converter reads in place: 1 with *out. Else 0, and
  * case_text_value decides: the value, or the message. A converter never accepts a text
  * that case_text_value refuses, nor reads one differently. */
-static inline __attribute__((always_inline)) int conv_fast(const batch_schema *sc, uint8_t conv, type_t t, const char *s, size_t n, rv *out) {
+static inline __attribute__((always_inline)) int conv_fast(const batch_schema *sc, uint8_t conv, type_t t,
+                                                           const char *s, size_t n, rv *out) {
     switch (conv) {
     case CONV_BOOL:
         if (n == 4 && !memcmp(s, "true", 4)) return out->i = 1, 1;
@@ -118,7 +123,7 @@ static inline __attribute__((always_inline)) int conv_fast(const batch_schema *s
         return 1;
     }
     case CONV_PORT: {
-        if (n != 3) return 0;
+        if (n != 3 || !sc->ports) return 0;
         unsigned a = (unsigned)(unsigned char)s[0] - 'A', b = (unsigned)(unsigned char)s[1] - 'A',
                  c = (unsigned)(unsigned char)s[2] - 'A';
         if (a >= 26 || b >= 26 || c >= 26) return 0;
@@ -372,7 +377,8 @@ static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, 
 /* Field `col` of row k, text[0..len): into its column, or row k rejected. `stable`: the
  * text stays where it is while the chunk is in use (the block's bytes), so that the id
  * need not be copied. */
-static inline __attribute__((always_inline)) void put_field(batch_chunk *ch, uint32_t k, uint32_t col, const char *text, size_t len, int stable) {
+static inline __attribute__((always_inline)) void put_field(batch_chunk *ch, uint32_t k, uint32_t col,
+                                                            const char *text, size_t len, int stable) {
     const batch_schema *sc = ch->sc;
     if (ch->skip[k]) return;
     if (col >= sc->ncols) {
