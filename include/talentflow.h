@@ -219,8 +219,16 @@ size_t tf_rules_schemes(const tf_rules *r, const char **ids, size_t max);
 /* Scores the case under the scheme `scheme` (a rulebook id such as "ca.crs") as of
  * `as_of` (TF_DATE_DEFAULT: today): every factor's points with the clause and source
  * behind them, the total, the category, whether the pass mark and the hard
- * requirements are met, the smallest single changes that reach the next tier (`next`)
- * and the dated changes ahead (`ahead`). TF_ENOTFOUND: no such scheme. */
+ * requirements are met. TF_ENOTFOUND: no such scheme; TF_ENOMEM.
+ *
+ * The gap search is not run here: the smallest single changes that reach the next tier
+ * (`next`) and the dated changes ahead (`ahead`) cost many rescorings, and are computed
+ * on first use by tf_assessment_json, tf_assessment_print or the counts below, then
+ * kept until the next tf_assess. So a caller that needs only the total, the category
+ * and the pass does not pay for them. For that search a keeps its own copy of the case
+ * (c may be freed or reused as soon as tf_assess returns); it refers to r, which must
+ * outlive a's use, as for every output of the library. Computing them the first time
+ * writes into a, which is one thread's object like any other. */
 tf_rc tf_assess(const tf_rules *r, const tf_case *c, const char *scheme, tf_date as_of, tf_assessment *a);
 
 /* The total; NAN before a successful tf_assess. */
@@ -230,8 +238,13 @@ const char *tf_assessment_category(const tf_assessment *a);
 /* 1 passes, 0 does not, -1 the scheme has no pass mark and no requirement. */
 int tf_assessment_passes(const tf_assessment *a);
 const char *tf_assessment_error(const tf_assessment *a);
-/* PROFILE.md's points object, malloc'd; the caller frees it. */
+/* The number of changes in `next` and of dated changes in `ahead` (0 after a failed
+ * tf_assess); the first of these, of the outputs, runs the gap search. */
+size_t tf_assessment_next_count(const tf_assessment *a);
+size_t tf_assessment_ahead_count(const tf_assessment *a);
+/* PROFILE.md's points object, malloc'd; the caller frees it. With `next` and `ahead`. */
 char *tf_assessment_json(const tf_assessment *a);
+/* The assessment as readable text, with `next` and `ahead`. */
 void tf_assessment_print(const tf_assessment *a, FILE *out);
 
 /* ---- residence pathways --------------------------------------------------------------- */

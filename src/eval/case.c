@@ -51,6 +51,47 @@ void case_clear(tf_case *c) {
     arena_reset(&c->mem);
 }
 
+/* A copy of s in c's arena, or NULL for NULL. */
+static const char *copy_str(tf_case *c, const char *s) { return s ? arena_strndup(&c->mem, s, strlen(s)) : NULL; }
+
+tf_rc case_copy(tf_case *dst, const tf_case *src) {
+    const tf_rules *r = src->r;
+    size_t n = r->ninputs ? r->ninputs : 1;
+    json_decref(dst->doc);
+    dst->doc = NULL;
+    arena_reset(&dst->mem);
+    memcpy(dst->vals, src->vals, n * sizeof(rv));
+    memcpy(dst->lists, src->lists, n * sizeof(ev_list));
+    memcpy(dst->known, src->known, n);
+    memcpy(dst->text, src->text, n * sizeof(char *));
+    /* what points into src's arena: strings, list elements (and their strings), codes;
+     * the arrays in locals, read once per input, as tf_assess copies every case it
+     * scores */
+    const ev_list *lists = src->lists;
+    const char *const *text = src->text;
+    const uint8_t *known = src->known;
+    const ir_input *inputs = r->inputs;
+    for (uint32_t i = 0, ni = r->ninputs; i < ni; i++) {
+        const ev_list *l = &lists[i];
+        if (text[i]) dst->text[i] = copy_str(dst, text[i]);
+        if (l->n) {
+            const ir_input *in = &inputs[i];
+            size_t nv = (size_t)l->n * l->nfields;
+            rv *v = arena_array(&dst->mem, nv + 1, sizeof(rv));
+            if (!v) break;
+            memcpy(v, l->v, nv * sizeof(rv));
+            for (uint32_t f = 0; f < l->nfields; f++)
+                if (TYPE_BASE(in->nfields ? in->ftypes[f] : in->elem) == TY_STRING)
+                    for (uint32_t k = 0; k < l->n; k++)
+                        v[(size_t)k * l->nfields + f].s = copy_str(dst, l->v[(size_t)k * l->nfields + f].s);
+            dst->lists[i].v = v;
+        } else if (known[i] && TYPE_BASE(inputs[i].type) == TY_STRING) {
+            dst->vals[i].s = copy_str(dst, src->vals[i].s);
+        }
+    }
+    return arena_failed(&dst->mem) ? TF_ENOMEM : TF_OK;
+}
+
 void case_set(tf_case *c, uint32_t i, rv v, const char *text) {
     c->vals[i] = v;
     c->known[i] = 1;

@@ -33,6 +33,11 @@ void case_set(tf_case *c, uint32_t i, rv v, const char *text);
 void case_apply_defaults(tf_case *c);
 /* Empties c for another document (keeps its memory: a batch reuses one case per thread). */
 void case_clear(tf_case *c);
+/* Makes dst, a case of the same rule set as src, a copy of src that shares no memory
+ * with it: the values, the lists, the strings they hold and the codes of undesignated
+ * ports. The document is not copied (dst->doc is NULL): nothing evaluates it. Reuses
+ * dst's memory. TF_ENOMEM leaves dst partial. */
+tf_rc case_copy(tf_case *dst, const tf_case *src);
 /* Reads the case document doc (a JSON object) into the empty case c, as
  * tf_case_parse_json does; doc stays the caller's. TF_ECASE with the message in err. */
 tf_rc case_read_doc(tf_case *c, const json_t *doc, char *err, size_t errlen);

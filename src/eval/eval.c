@@ -5,13 +5,40 @@
  * has the type its opcode expects, so nothing is checked here. Division by zero gives
  * an unknown value rather than a trap. Comparisons of doubles are exact: money and
  * numbers in rulebooks are decimal constants compared with case values parsed the same
- * way.
+ * way. A derived value is evaluated at each use, or once per evaluation where the
+ * context holds a cache for them (eval.h, ev_ctx.let_state).
  */
 #include "eval/eval.h"
 
 #include <string.h>
 
 #include "base/date.h"
+
+/* A derived value: the override's value when the gap search changes it, else the
+ * cached value when the context holds one, else its node evaluated (and cached). */
+static inline int eval_let(const ev_ctx *x, const ir_node *nd, rv *out) {
+    if (x->ovr && x->ovr->kind == OVR_LET && x->ovr->index == nd->a) return *out = x->ovr->val, 1;
+    if (!x->let_state) return eval_node(x, x->rb->lets[nd->a].node, out);
+    uint8_t *st = &x->let_state[nd->a];
+    if (*st != EV_LET_UNSET) {
+        if (*st == EV_LET_KNOWN) *out = x->let_val[nd->a];
+        return *st == EV_LET_KNOWN;
+    }
+    int k = eval_node(x, x->rb->lets[nd->a].node, out);
+    *st = k ? EV_LET_KNOWN : EV_LET_UNKNOWN;
+    if (k) x->let_val[nd->a] = *out;
+    return k;
+}
+
+/* eval_node for an operand, which is most often a constant or a derived value (a band's
+ * subject, bound or value, an `if`'s condition and branches, an operator's operands):
+ * those are read in place, without a call. */
+static inline int eval_operand(const ev_ctx *x, uint32_t n, rv *out) {
+    const ir_node *nd = &x->rb->nodes[n];
+    if (nd->op == OP_CONST) return *out = nd->k, 1;
+    if (nd->op == OP_LET) return eval_let(x, nd, out);
+    return eval_node(x, n, out);
+}
 
 /* The value of one element of a list (its field `field`, or the element itself). */
 static rv elem_at(const ev_list *l, uint32_t j, uint32_t field) { return l->v[(size_t)j * l->nfields + field]; }
@@ -56,17 +83,17 @@ static int eval_agg(const ev_ctx *x, const ir_node *nd, rv *out) {
 /* The value of the first band that holds the subject. */
 static int eval_bands(const ev_ctx *x, const ir_node *nd, rv *out) {
     rv s;
-    if (!eval_node(x, nd->a, &s)) return 0;
+    if (!eval_operand(x, nd->a, &s)) return 0;
     int dbl = nd->pad;
     for (uint32_t i = 0; i < nd->c; i++) {
         const ir_band *b = &x->rb->bands[nd->b + i];
         rv lo = {0}, hi = {0};
         if (b->op != BAND_ELSE) {
-            if (!eval_node(x, b->lo, &lo)) return 0;
-            if (b->op == BAND_TO && !eval_node(x, b->hi, &hi)) return 0;
+            if (!eval_operand(x, b->lo, &lo)) return 0;
+            if (b->op == BAND_TO && !eval_operand(x, b->hi, &hi)) return 0;
         }
         if (ev_band_holds(b->op, dbl ? s.d : (double)s.i, dbl ? lo.d : (double)lo.i, dbl ? hi.d : (double)hi.i))
-            return eval_node(x, b->val, out);
+            return eval_operand(x, b->val, out);
     }
     return 0;
 }
@@ -87,29 +114,27 @@ int eval_node(const ev_ctx *x, uint32_t n, rv *out) {
         *out = x->ep->vals[nd->a];
         return 1;
     case OP_IN:
-        if (!eval_node(x, nd->a, &a)) return 0;
+        if (!eval_operand(x, nd->a, &a)) return 0;
         out->i = bits_has(&x->ep->sets[nd->b], (uint32_t)a.i) ^ (int)nd->c;
         return 1;
     case OP_AND:
-        ka = eval_node(x, nd->a, &a);
+        ka = eval_operand(x, nd->a, &a);
         if (ka && !a.i) return out->i = 0, 1;
-        kb = eval_node(x, nd->b, &b);
+        kb = eval_operand(x, nd->b, &b);
         if (kb && !b.i) return out->i = 0, 1;
         if (!ka || !kb) return 0;
         return out->i = 1, 1;
     case OP_OR:
-        ka = eval_node(x, nd->a, &a);
+        ka = eval_operand(x, nd->a, &a);
         if (ka && a.i) return out->i = 1, 1;
-        kb = eval_node(x, nd->b, &b);
+        kb = eval_operand(x, nd->b, &b);
         if (kb && b.i) return out->i = 1, 1;
         if (!ka || !kb) return 0;
         return out->i = 0, 1;
     case OP_IF:
-        if (!eval_node(x, nd->a, &a)) return 0;
-        return eval_node(x, a.i ? nd->b : nd->c, out);
-    case OP_LET:
-        if (x->ovr && x->ovr->kind == OVR_LET && x->ovr->index == nd->a) return *out = x->ovr->val, 1;
-        return eval_node(x, x->rb->lets[nd->a].node, out);
+        if (!eval_operand(x, nd->a, &a)) return 0;
+        return eval_operand(x, a.i ? nd->b : nd->c, out);
+    case OP_LET: return eval_let(x, nd, out);
     case OP_ASOF: out->i = x->as_of; return 1;
     case OP_GIVEN:
         /* a change the gap search tries gives the input */
@@ -132,13 +157,13 @@ int eval_node(const ev_ctx *x, uint32_t n, rv *out) {
         out->d = x->fr->points[nd->a];
         return 1;
     case OP_YEARS_SINCE:
-        if (!eval_node(x, nd->a, &a)) return 0;
+        if (!eval_operand(x, nd->a, &a)) return 0;
         out->i = date_age((int32_t)a.i, x->as_of);
         return 1;
     default: break;
     }
     /* unary and binary operators: operands first */
-    if (!eval_node(x, nd->a, &a)) return 0;
+    if (!eval_operand(x, nd->a, &a)) return 0;
     rv o;
     switch ((opcode)nd->op) {
 #define EV_UN_CASE(op, result) \
@@ -147,7 +172,7 @@ int eval_node(const ev_ctx *x, uint32_t n, rv *out) {
 #undef EV_UN_CASE
     default: break;
     }
-    if (!eval_node(x, nd->b, &b)) return 0;
+    if (!eval_operand(x, nd->b, &b)) return 0;
     switch ((opcode)nd->op) {
 #define EV_BIN_CASE(op, result, defined) \
     case op:                             \

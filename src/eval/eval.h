@@ -34,6 +34,9 @@ typedef struct {
     rv val;
 } ev_override;
 
+/* The states of a cached derived value (ev_ctx.let_state). */
+enum { EV_LET_UNSET = 0, EV_LET_KNOWN = 1, EV_LET_UNKNOWN = 2 };
+
 typedef struct {
     const ir_rulebook *rb;
     const ir_epoch *ep;
@@ -43,6 +46,15 @@ typedef struct {
     int32_t as_of;
     ev_frame *fr;          /* NULL where no aggregate or points condition is evaluated */
     const ev_override *ovr;
+    /* A cache of derived values (`let`), or NULL: [rb->nlets] each. The first use of
+     * let i evaluates it and sets let_state[i] (EV_LET_KNOWN, let_val[i] holding the
+     * value, or EV_LET_UNKNOWN); later uses read it. One value serves every use because
+     * a let reads only the case, the epoch, as_of, the override and other lets: the
+     * checker resolves its body with no element, loop variable or points in scope
+     * (check.c, check_decl_type), so the frame cannot change it. Whoever changes any of
+     * those, or fr from NULL to not NULL, sets let_state to EV_LET_UNSET first. */
+    rv *let_val;
+    uint8_t *let_state;
 } ev_ctx;
 
 /* Evaluates node n into *out. Returns 1 when the value is known, 0 when unknown. */

@@ -21,6 +21,12 @@ const char *const op_names[OP__COUNT] = {
 #undef OP_NAME
 };
 
+const unsigned char op_arity[OP__COUNT] = {
+#define OP_ARITY(op, name, n) n,
+    OPCODES(OP_ARITY)
+#undef OP_ARITY
+};
+
 int outcome_find(const char *s, size_t len) {
     for (int i = 0; i < OUT__COUNT; i++)
         if (strlen(outcome_names[i]) == len && !memcmp(outcome_names[i], s, len)) return i;

@@ -99,6 +99,7 @@ typedef enum {
 } opcode;
 
 extern const char *const op_names[OP__COUNT];
+extern const unsigned char op_arity[OP__COUNT]; /* the operand count of each opcode */
 
 typedef struct {
     uint16_t op;
@@ -382,6 +383,29 @@ struct tf_rules {
     char version[128];
 };
 
+/* The i-th node (0-based) that node nd evaluates: its operands a, b, c up to the
+ * opcode's operand count, then an aggregate's filter and map, then each band's lower
+ * bound, upper bound and value. Returns 0 past the last; *kid is NODE_NONE for one that
+ * is absent (no filter, an open band). A let's body is not among them: OP_LET's a is
+ * the let's index, and a walk that goes through lets does so itself. Inline: the walks
+ * of the gap search call it for every node. */
+static inline int ir_kid(const ir_rulebook *rb, const ir_node *nd, uint32_t i, uint32_t *kid) {
+    uint32_t n = op_arity[nd->op];
+    if (i < n) {
+        *kid = i == 0 ? nd->a : i == 1 ? nd->b : nd->c;
+        return 1;
+    }
+    i -= n;
+    if (nd->op == OP_AGG) {
+        if (i >= 2) return 0;
+        *kid = i == 0 ? nd->b : (uint32_t)nd->k.i;
+        return 1;
+    }
+    if (nd->op != OP_BANDS || i >= 3 * nd->c) return 0;
+    const ir_band *b = &rb->bands[nd->b + i / 3];
+    *kid = i % 3 == 0 ? b->lo : i % 3 == 1 ? b->hi : b->val;
+    return 1;
+}
 /* The epoch of `day` in rb (binary search). */
 const ir_epoch *ir_epoch_at(const ir_rulebook *rb, int32_t day);
 /* Index of the input named s[0..len), or -1. */

@@ -5,13 +5,20 @@
  * at theirs), and sums the items that belong to no group into the total; then the
  * categories, the pass mark and the hard requirements are evaluated with the points
  * visible by name. A factor whose value is unknown (an input it needs is missing and no
- * band applies) scores 0 and is reported as unknown, never guessed.
+ * band applies) scores 0 and is reported as unknown, never guessed. A derived value is
+ * evaluated once per scoring (eval.h, the let cache).
  *
  * The gap search reads the rules, not a table written per scheme: it walks the nodes of
  * every factor (through derived values) for the subjects of `bands` and tries each band
  * edge, each bool input set true and each member of an enumeration input, one change at
  * a time, rescoring with the change applied as an override. The dates ahead are every
- * epoch boundary and birthday in the next ten years, rescored as of that date.
+ * epoch boundary, and every birthday when the score can move on other days, in the next
+ * ten years, rescored as of that date. A rescoring evaluates again only the items that
+ * read what changed (the subject, or the date within one epoch); the others keep their
+ * values from the first score, and the folding and the conditions are done again whole.
+ *
+ * tf_assess scores; the gap search runs on first use, by the outputs and the counts,
+ * over the assessment's own copy of the case, so that the caller's may be gone by then.
  */
 #include <jansson.h>
 #include <math.h>
@@ -30,10 +37,16 @@
 #define PTS_MAX_REQ 16
 #define PTS_MAX_NEXT 24
 #define PTS_MAX_AHEAD 24
-#define PTS_MAX_SUBJECTS 64
+#define PTS_MAX_SUBJECTS 64 /* a set of subjects is a uint64_t */
 
+/* A change in `next`, kept as values: its text is written only by the outputs. */
 typedef struct {
-    char change[192];
+    const char *name;     /* the subject: an input or a derived value (owned by the rules) */
+    type_t type;
+    int list_floor;       /* every element of a list at least `to` */
+    double to;
+    int has_cur;          /* cur holds the subject's value in the case */
+    rv cur;
     double gain;
     int reaches;
 } next_step;
@@ -47,7 +60,6 @@ typedef struct {
 typedef struct {
     double pts[1 + PTS_MAX_ITEMS];   /* total, then each item */
     uint8_t known[1 + PTS_MAX_ITEMS];
-    int16_t missing[1 + PTS_MAX_ITEMS];
     int category;                    /* index, or -1 */
     int points_category;             /* the category the points alone give */
     int passes;                      /* -1 no pass mark or requirement */
@@ -55,7 +67,24 @@ typedef struct {
     int pass_ok;                     /* the pass mark alone: -1 none */
 } score;
 
+/* What a scoring evaluates per item before folding: a factor's points as its node gives
+ * them (before its cap) and whether they are known; every item's maximum and whether it
+ * is known. A rescoring starts from these and evaluates again only some items. */
+typedef struct {
+    double pts[PTS_MAX_ITEMS], mx[PTS_MAX_ITEMS];
+    uint8_t known[PTS_MAX_ITEMS], mk[PTS_MAX_ITEMS];
+} item_values;
+
+/* A set of items (factors and groups), by index. */
+typedef struct {
+    uint64_t w[PTS_MAX_ITEMS / 64];
+} item_set;
+
+static int item_in(const item_set *s, uint32_t i) { return (s->w[i >> 6] >> (i & 63)) & 1; }
+static void item_add(item_set *s, uint32_t i) { s->w[i >> 6] |= (uint64_t)1 << (i & 63); }
+
 struct tf_assessment {
+    /* set by every tf_assess */
     const tf_rules *r;
     const ir_rulebook *rb;
     const ir_points *pt;
@@ -63,15 +92,36 @@ struct tf_assessment {
     char error[256];
     int32_t as_of;
     score s;
+    int16_t missing[1 + PTS_MAX_ITEMS]; /* per item: an input an unknown factor lacks, or -1 */
+    item_values base;                   /* the score's items before folding */
+    /* the gap search, computed on first use (gap_search) */
+    int searched;
     next_step next[PTS_MAX_NEXT];
     uint32_t nnext;
     const char *target;              /* the tier the next steps aim at */
     ahead_step ahead[PTS_MAX_AHEAD];
     uint32_t nahead;
+    /* kept from one tf_assess to the next */
+    tf_case *c;                      /* the copy of the case scored */
+    uint32_t c_inputs;               /* the inputs c has room for */
+    void *scratch;                   /* one block for the arrays below */
+    uint32_t scratch_lets, scratch_inputs;
+    rv *let_val;                     /* [nlets] the let cache of a scoring (eval.h) */
+    uint8_t *let_state;              /* [nlets] */
+    uint64_t *let_memo;              /* [nlets] a walk's result for each let (reads, date_use) */
+    uint8_t *let_seen;               /* [nlets] let_memo[i] is set */
+    uint64_t *let_subjects;          /* [nlets] the gap search's subjects that are that let */
+    uint64_t *input_subjects;        /* [ninputs] the subjects that change that input */
 };
 
 tf_assessment *tf_assessment_new(void) { return calloc(1, sizeof(tf_assessment)); }
-void tf_assessment_free(tf_assessment *a) { free(a); }
+
+void tf_assessment_free(tf_assessment *a) {
+    if (!a) return;
+    tf_case_free(a->c);
+    free(a->scratch);
+    free(a);
+}
 
 static tf_rc fail(tf_assessment *a, tf_rc rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static tf_rc fail(tf_assessment *a, tf_rc rc, const char *fmt, ...) {
@@ -81,6 +131,33 @@ static tf_rc fail(tf_assessment *a, tf_rc rc, const char *fmt, ...) {
     va_end(ap);
     a->rc = rc;
     return rc;
+}
+
+/* Gives a the room rb's derived values and r's inputs need (the scratch arrays) and a
+ * case of r to copy into; kept for the next tf_assess. TF_ENOMEM when out of memory. */
+static tf_rc reserve(tf_assessment *a, const tf_rules *r, const ir_rulebook *rb) {
+    if (!a->c || a->c->r != r || a->c_inputs < r->ninputs) {
+        tf_case_free(a->c);
+        a->c_inputs = r->ninputs;
+        if (!(a->c = case_new(r))) return TF_ENOMEM;
+    }
+    if (a->scratch && a->scratch_lets >= rb->nlets && a->scratch_inputs >= r->ninputs) return TF_OK;
+    size_t nl = rb->nlets > a->scratch_lets ? rb->nlets : a->scratch_lets;
+    size_t ni = r->ninputs > a->scratch_inputs ? r->ninputs : a->scratch_inputs;
+    /* the 8-byte arrays first, then the bytes: every array aligned */
+    char *p = malloc((nl * 3 + ni) * 8 + nl * 2 + 1);
+    if (!p) return TF_ENOMEM;
+    free(a->scratch);
+    a->scratch = p;
+    a->scratch_lets = (uint32_t)nl;
+    a->scratch_inputs = (uint32_t)ni;
+    a->let_val = (rv *)p;
+    a->let_memo = (uint64_t *)(p + nl * 8);
+    a->let_subjects = (uint64_t *)(p + nl * 16);
+    a->input_subjects = (uint64_t *)(p + nl * 24);
+    a->let_state = (uint8_t *)(p + nl * 24 + ni * 8);
+    a->let_seen = a->let_state + nl;
+    return TF_OK;
 }
 
 size_t tf_rules_schemes(const tf_rules *r, const char **ids, size_t max) {
@@ -118,52 +195,55 @@ static int missing_under(const ir_rulebook *rb, const tf_case *c, uint32_t n, in
 
 /* ---- the per-row logic of a score, shared by tf_assess and points_batch ------------ */
 
+/* Sums group g of fold_points into its row values, member by member over the rows (the
+ * same sums, in the same order per row), once every member that is itself a group has
+ * been summed; caps it at its maximum. done[i] says item i is final. */
+static void fold_group(const ir_points *pt, uint32_t g, uint32_t n, double *const *pts, uint8_t *const *known,
+                       double *const *mx, uint8_t *const *mk, uint8_t *done) {
+    const ir_item *it = &pt->items[g];
+    done[g] = 1; /* groups nest as a tree (each item has one owner): no member comes back */
+    for (uint32_t m = 0; m < it->nmembers; m++)
+        if (!done[it->members[m]]) fold_group(pt, it->members[m], n, pts, known, mx, mk, done);
+    double *sum = pts[1 + g];
+    uint8_t *gk = known[1 + g];
+    for (uint32_t k = 0; k < n; k++) sum[k] = 0;
+    for (uint32_t m = 0; m < it->nmembers; m++) {
+        const double *p = pts[1 + it->members[m]];
+        const uint8_t *pk = known[1 + it->members[m]];
+        for (uint32_t k = 0; k < n; k++) {
+            sum[k] += p[k];
+            if (!pk[k]) gk[k] = 0;
+        }
+    }
+    if (it->max != NODE_NONE)
+        for (uint32_t k = 0; k < n; k++)
+            if (mk[g][k] && sum[k] > mx[g][k]) sum[k] = mx[g][k];
+}
+
 /* Caps every factor at its maximum, sums the groups bottom-up (capped at theirs) and the
  * items that belong to no group into the total, for n rows at once (one for tf_assess,
  * a chunk for points_batch). On entry pts[1 + i][k] and known[1 + i][k] hold factor i's
  * points in row k (0 where unknown); mx[i][k] and mk[i][k] the value of item i's
  * maximum where it has one (mk: known). On return pts[0][k] is the total and
- * known[0][k] says whether every item that counts was known. */
+ * known[0][k] says whether every item that counts was known. With only (NULL: every
+ * item), the items outside it hold their folded values already and are left as they
+ * are: only must hold every group that holds one of its items. */
 static void fold_points(const ir_points *pt, uint32_t n, double *const *pts, uint8_t *const *known,
-                        double *const *mx, uint8_t *const *mk) {
+                        double *const *mx, uint8_t *const *mk, const item_set *only) {
     uint32_t ni = pt->nitems;
+    uint8_t done[PTS_MAX_ITEMS];
     for (uint32_t i = 0; i < ni; i++) {
         const ir_item *it = &pt->items[i];
+        done[i] = !it->is_group || (only && !item_in(only, i));
+        if (only && !item_in(only, i)) continue;
         if (it->is_group) memset(known[1 + i], 1, n);
         else if (it->max != NODE_NONE)
             for (uint32_t k = 0; k < n; k++)
                 if (mk[i][k] && pts[1 + i][k] > mx[i][k]) pts[1 + i][k] = mx[i][k];
     }
     /* groups, innermost first: a group's members are summed once all are done */
-    uint8_t done[PTS_MAX_ITEMS];
-    for (uint32_t i = 0; i < ni; i++) done[i] = !pt->items[i].is_group;
-    for (uint32_t pass = 0; pass < ni; pass++) {
-        int progress = 0;
-        for (uint32_t i = 0; i < ni; i++) {
-            const ir_item *g = &pt->items[i];
-            int ready = !done[i];
-            for (uint32_t m = 0; m < g->nmembers && ready; m++) ready = done[g->members[m]];
-            if (!ready) continue;
-            /* member by member over the rows (the same sums, in the same order per row) */
-            double *sum = pts[1 + i];
-            uint8_t *gk = known[1 + i];
-            for (uint32_t k = 0; k < n; k++) sum[k] = 0;
-            for (uint32_t m = 0; m < g->nmembers; m++) {
-                const double *p = pts[1 + g->members[m]];
-                const uint8_t *pk = known[1 + g->members[m]];
-                for (uint32_t k = 0; k < n; k++) {
-                    sum[k] += p[k];
-                    if (!pk[k]) gk[k] = 0;
-                }
-            }
-            if (g->max != NODE_NONE)
-                for (uint32_t k = 0; k < n; k++)
-                    if (mk[i][k] && sum[k] > mx[i][k]) sum[k] = mx[i][k];
-            done[i] = 1;
-            progress = 1;
-        }
-        if (!progress) break;
-    }
+    for (uint32_t i = 0; i < ni; i++)
+        if (!done[i]) fold_group(pt, i, n, pts, known, mx, mk, done);
     for (uint32_t k = 0; k < n; k++) pts[0][k] = 0, known[0][k] = 1;
     for (uint32_t i = 0; i < ni; i++)
         if (pt->items[i].owner < 0)
@@ -193,42 +273,131 @@ static void fold_tier(const ir_points *pt, const uint8_t *cat, int pass, const u
     s->passes = pt->pass == NODE_NONE && !pt->nrequires ? -1 : (s->pass_ok != 0) && reqs_ok;
 }
 
-/* Scores the case as of `day`, with one override (or none). */
-static void score_at(const tf_rules *r, const ir_rulebook *rb, const tf_case *c, int32_t day, const ev_override *ovr,
+/* Scores a's case as of `day`, with one override (or none), into s; v receives the
+ * items' values before folding. With redo, a rescoring of the score tf_assess made
+ * (a->base, a->s): only the items in redo are evaluated again, and folded again with the
+ * groups that hold them; the others keep their values from that score. The caller
+ * vouches that nothing the others read has changed (the subject of an override, the
+ * date within the same epoch). The let cache starts empty: the day, the epoch or the
+ * override may differ from the last scoring's. */
+static void score_at(const tf_assessment *a, int32_t day, const ev_override *ovr, const item_set *redo, item_values *v,
                      score *s) {
-    const ir_points *pt = rb->points;
+    const ir_rulebook *rb = a->rb;
+    const ir_points *pt = a->pt;
+    const tf_case *c = a->c;
     ev_frame fr = {0};
     ev_ctx x = {.rb = rb, .ep = ir_epoch_at(rb, day), .in = c->vals, .known = c->known, .lists = c->lists,
-                .as_of = day, .fr = &fr, .ovr = ovr};
-    (void)r;
+                .as_of = day, .fr = &fr, .ovr = ovr, .let_val = a->let_val, .let_state = a->let_state};
+    memset(a->let_state, EV_LET_UNSET, rb->nlets);
     uint32_t n = pt->nitems;
-    double mx[PTS_MAX_ITEMS];
-    uint8_t mk[PTS_MAX_ITEMS];
+    item_set refold = {{0}}; /* with redo: the items in it and the groups above them */
+    if (redo) {
+        memcpy(v->pts, a->base.pts, n * sizeof(double));
+        memcpy(v->mx, a->base.mx, n * sizeof(double));
+        memcpy(v->known, a->base.known, n);
+        memcpy(v->mk, a->base.mk, n);
+        memcpy(s->pts + 1, a->s.pts + 1, n * sizeof(double));
+        memcpy(s->known + 1, a->s.known + 1, n);
+    }
     for (uint32_t i = 0; i < n; i++) {
         const ir_item *it = &pt->items[i];
-        rv v;
-        s->missing[1 + i] = -1;
-        mk[i] = it->max != NODE_NONE && eval_node(&x, it->max, &v);
-        mx[i] = mk[i] ? v.d : 0;
-        if (it->is_group) continue;
-        s->known[1 + i] = (uint8_t)eval_node(&x, it->node, &v);
-        s->pts[1 + i] = s->known[1 + i] ? v.d : 0;
-        if (!s->known[1 + i]) s->missing[1 + i] = (int16_t)missing_under(rb, c, it->node, 0);
+        if (redo && !item_in(redo, i)) continue;
+        rv r;
+        v->mk[i] = (uint8_t)(it->max != NODE_NONE && eval_node(&x, it->max, &r));
+        v->mx[i] = v->mk[i] ? r.d : 0;
+        v->known[i] = (uint8_t)(it->is_group || eval_node(&x, it->node, &r));
+        v->pts[i] = v->known[i] && !it->is_group ? r.d : 0;
+        s->pts[1 + i] = v->pts[i], s->known[1 + i] = v->known[i];
+        if (redo)
+            for (int o = (int)i; o >= 0; o = pt->items[o].owner) item_add(&refold, (uint32_t)o);
     }
     double *pp[1 + PTS_MAX_ITEMS], *mxp[PTS_MAX_ITEMS];
     uint8_t *kp[1 + PTS_MAX_ITEMS], *mkp[PTS_MAX_ITEMS];
-    for (uint32_t i = 0; i <= n; i++) pp[i] = &s->pts[i], kp[i] = &s->known[i];
-    for (uint32_t i = 0; i < n; i++) mxp[i] = &mx[i], mkp[i] = &mk[i];
-    fold_points(pt, 1, pp, kp, mxp, mkp);
+    pp[0] = &s->pts[0], kp[0] = &s->known[0];
+    for (uint32_t i = 0; i < n; i++) {
+        pp[1 + i] = &s->pts[1 + i], kp[1 + i] = &s->known[1 + i];
+        mxp[i] = &v->mx[i], mkp[i] = &v->mk[i];
+    }
+    fold_points(pt, 1, pp, kp, mxp, mkp, redo ? &refold : NULL);
+    /* no let reads the points (check.c), so the cache stays valid with them visible */
     fr.points = s->pts;
     uint8_t cat[PTS_MAX_ITEMS], req[PTS_MAX_REQ];
-    rv v;
+    rv r;
     for (uint32_t i = 0; i < pt->ncategories && i < PTS_MAX_ITEMS; i++)
-        cat[i] = (uint8_t)(eval_node(&x, pt->categories[i].node, &v) && v.i);
+        cat[i] = (uint8_t)(eval_node(&x, pt->categories[i].node, &r) && r.i);
     for (uint32_t i = 0; i < pt->nrequires && i < PTS_MAX_REQ; i++)
-        req[i] = (uint8_t)(eval_node(&x, pt->requires[i].node, &v) && v.i);
-    int pass = pt->pass == NODE_NONE ? -1 : eval_node(&x, pt->pass, &v) && v.i;
+        req[i] = (uint8_t)(eval_node(&x, pt->requires[i].node, &r) && r.i);
+    int pass = pt->pass == NODE_NONE ? -1 : eval_node(&x, pt->pass, &r) && r.i;
     fold_tier(pt, cat, pass, req, s);
+}
+
+/* ---- what a change can move ------------------------------------------------------ */
+
+/* The gap search's subjects (a bit each) that node n reads, directly or through derived
+ * values: an input's value, whether it is given or its list (what an override of the
+ * input or a floor of the list changes), a derived value (what an override of it
+ * changes). a->input_subjects and a->let_subjects map inputs and lets to subjects;
+ * a->let_memo holds each let's result once a->let_seen says so. Too deep a node
+ * counts as reading every subject, which is safe. */
+static uint64_t reads(const tf_assessment *a, uint32_t n, int depth) {
+    if (n == NODE_NONE) return 0;
+    if (depth > 200) return ~(uint64_t)0;
+    const ir_node *nd = &a->rb->nodes[n];
+    switch (nd->op) {
+    case OP_INPUT: case OP_GIVEN: case OP_LIST: return a->input_subjects[nd->a];
+    case OP_LET:
+        if (!a->let_seen[nd->a]) {
+            a->let_memo[nd->a] = reads(a, a->rb->lets[nd->a].node, depth + 1);
+            a->let_seen[nd->a] = 1;
+        }
+        return a->let_memo[nd->a] | a->let_subjects[nd->a];
+    default: {
+        uint64_t m = 0;
+        uint32_t k;
+        for (uint32_t i = 0; ir_kid(a->rb, nd, i, &k); i++) m |= reads(a, k, depth + 1);
+        return m;
+    }
+    }
+}
+
+/* How node n depends on the evaluation date, as a->let_memo holds it per let. */
+enum {
+    DATE_READ = 1,  /* it reads as_of (directly or by years_since) */
+    DATE_MOVES = 2, /* its value may change within the window on a day that starts no epoch */
+};
+
+/* The DATE_* flags of node n over the window of days [lo, hi]. A comparison of as_of
+ * with a constant date t changes value only on t or the day after, so it moves only
+ * when t is in the window; any other use of the date may move on any day. */
+static unsigned date_use(const tf_assessment *a, uint32_t n, int32_t lo, int32_t hi, int depth) {
+    if (n == NODE_NONE) return 0;
+    if (depth > 200) return DATE_READ | DATE_MOVES;
+    const ir_node *nd = &a->rb->nodes[n];
+    switch (nd->op) {
+    case OP_ASOF: case OP_YEARS_SINCE: return DATE_READ | DATE_MOVES;
+    case OP_LT_I: case OP_LE_I: case OP_GT_I: case OP_GE_I: case OP_EQ_I: case OP_NE_I: {
+        const ir_node *l = &a->rb->nodes[nd->a], *k = &a->rb->nodes[nd->b];
+        if (l->op == OP_CONST) {
+            const ir_node *t = l;
+            l = k, k = t;
+        }
+        if (l->op == OP_ASOF && k->op == OP_CONST)
+            return DATE_READ | (k->k.i >= lo && k->k.i <= hi ? DATE_MOVES : 0);
+        return date_use(a, nd->a, lo, hi, depth + 1) | date_use(a, nd->b, lo, hi, depth + 1);
+    }
+    case OP_LET:
+        if (!a->let_seen[nd->a]) {
+            a->let_memo[nd->a] = date_use(a, a->rb->lets[nd->a].node, lo, hi, depth + 1);
+            a->let_seen[nd->a] = 1;
+        }
+        return (unsigned)a->let_memo[nd->a];
+    default: {
+        unsigned u = 0;
+        uint32_t k;
+        for (uint32_t i = 0; ir_kid(a->rb, nd, i, &k); i++) u |= date_use(a, k, lo, hi, depth + 1);
+        return u;
+    }
+    }
 }
 
 /* ---- the gap to the next tier ----------------------------------------------------- */
@@ -267,14 +436,21 @@ static void add_edge(subject *s, double e) {
 }
 
 /* Collects the subjects under node n. `loop_list` is the list node of the enclosing
- * `for` (its elements are what a loop variable in a band stands for), or NODE_NONE. */
+ * `for` (its elements are what a loop variable in a band stands for), or NODE_NONE.
+ * seen[i] marks let i walked: a second walk of it would find the same subjects and
+ * edges again, in the same order, and add none (a let's body holds no loop variable
+ * of an enclosing `for`: check.c), so it is skipped. (The depth limit is a guard no
+ * rulebook comes near.) */
 static void collect(const tf_rules *r, const ir_rulebook *rb, const ev_ctx *x, uint32_t n, uint32_t loop_list,
-                    subjects *ss, int depth) {
+                    subjects *ss, uint8_t *seen, int depth) {
     if (n == NODE_NONE || depth > 64) return;
     const ir_node *nd = &rb->nodes[n];
     switch (nd->op) {
     case OP_LET:
-        if (!rb->lets[nd->a].on_date) collect(r, rb, x, rb->lets[nd->a].node, loop_list, ss, depth + 1);
+        if (!rb->lets[nd->a].on_date && !seen[nd->a]) {
+            seen[nd->a] = 1;
+            collect(r, rb, x, rb->lets[nd->a].node, loop_list, ss, seen, depth + 1);
+        }
         return;
     case OP_INPUT: {
         type_t t = r->inputs[nd->a].type;
@@ -322,8 +498,8 @@ static void collect(const tf_rules *r, const ir_rulebook *rb, const ev_ctx *x, u
             double step = nd->pad ? 0.01 : 1;
             add_edge(s, b->op == BAND_GT || b->op == BAND_LE ? e + step : e);
         }
-        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
-        for (uint32_t i = 0; i < nd->c; i++) collect(r, rb, x, rb->bands[nd->b + i].val, loop_list, ss, depth + 1);
+        collect(r, rb, x, nd->a, loop_list, ss, seen, depth + 1);
+        for (uint32_t i = 0; i < nd->c; i++) collect(r, rb, x, rb->bands[nd->b + i].val, loop_list, ss, seen, depth + 1);
         return;
     }
     case OP_GE_I: case OP_GT_I: case OP_LE_I: case OP_LT_I: case OP_EQ_I:
@@ -345,24 +521,24 @@ static void collect(const tf_rules *r, const ir_rulebook *rb, const ev_ctx *x, u
             double e = kd ? kv.d : (double)kv.i, step = kd ? 0.01 : 1;
             add_edge(s, nd->op == OP_GT_I || nd->op == OP_GT_D ? e + step : nd->op == OP_LT_I || nd->op == OP_LT_D ? e - step : e);
         }
-        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
-        collect(r, rb, x, nd->b, loop_list, ss, depth + 1);
+        collect(r, rb, x, nd->a, loop_list, ss, seen, depth + 1);
+        collect(r, rb, x, nd->b, loop_list, ss, seen, depth + 1);
         return;
     }
     case OP_AGG:
-        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
-        if ((uint32_t)nd->k.i != NODE_NONE) collect(r, rb, x, (uint32_t)nd->k.i, nd->a, ss, depth + 1);
+        collect(r, rb, x, nd->a, loop_list, ss, seen, depth + 1);
+        if ((uint32_t)nd->k.i != NODE_NONE) collect(r, rb, x, (uint32_t)nd->k.i, nd->a, ss, seen, depth + 1);
         return;
     case OP_CONST: case OP_VALUE: case OP_ASOF: case OP_GIVEN: case OP_LIST: case OP_ELEM: case OP_LOOPVAR:
     case OP_POINTS: case OP_YEARS_SINCE:
         return;
     case OP_IN: case OP_NOT: case OP_NEG_I: case OP_NEG_D: case OP_I2D: case OP_D2I: case OP_DAYS2MIN:
-        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
+        collect(r, rb, x, nd->a, loop_list, ss, seen, depth + 1);
         return;
     default:
-        collect(r, rb, x, nd->a, loop_list, ss, depth + 1);
-        collect(r, rb, x, nd->b, loop_list, ss, depth + 1);
-        if (nd->op == OP_IF) collect(r, rb, x, nd->c, loop_list, ss, depth + 1);
+        collect(r, rb, x, nd->a, loop_list, ss, seen, depth + 1);
+        collect(r, rb, x, nd->b, loop_list, ss, seen, depth + 1);
+        if (nd->op == OP_IF) collect(r, rb, x, nd->c, loop_list, ss, seen, depth + 1);
         return;
     }
 }
@@ -382,30 +558,58 @@ static void fmt_num(double v, char *b, size_t n) {
     else snprintf(b, n, "%g", v);
 }
 
-/* Appends "SUBJECT FROM -> TO: gain" (or "LIST all >= TO") to the next steps. */
+/* Appends the change of subject s to v, with its gain, to the next steps. */
 static void add_step(tf_assessment *a, const subject *s, double v, double gain, int reaches, int has_cur, rv cur) {
     if (a->nnext >= PTS_MAX_NEXT) return;
-    next_step *ns = &a->next[a->nnext++];
-    ns->gain = gain;
-    ns->reaches = reaches;
-    char from[64], to[64];
-    if (TYPE_BASE(s->type) == TY_ENUM || TYPE_BASE(s->type) == TY_BOOL) {
-        rv bv = {.i = (int64_t)v};
-        ir_format_value(a->r, s->type, bv, to, sizeof to);
-        if (has_cur) ir_format_value(a->r, s->type, cur, from, sizeof from);
-    } else {
-        fmt_num(v, to, sizeof to);
-        if (has_cur) fmt_num(is_dbl_type(s->type) ? cur.d : (double)cur.i, from, sizeof from);
-    }
-    if (!has_cur) snprintf(from, sizeof from, "(not given)");
-    if (s->o.kind == OVR_LIST_FLOOR) snprintf(ns->change, sizeof ns->change, "%s all >= %s", s->name, to);
-    else snprintf(ns->change, sizeof ns->change, "%s %s -> %s", s->name, from, to);
+    a->next[a->nnext++] = (next_step){.name = s->name, .type = s->type, .list_floor = s->o.kind == OVR_LIST_FLOOR,
+                                      .to = v, .has_cur = has_cur, .cur = cur, .gain = gain, .reaches = reaches};
 }
 
-static void find_next(tf_assessment *a, const tf_case *c) {
+/* The text of a next step, "SUBJECT FROM -> TO" (or "LIST all >= TO"), into b. */
+static const char *step_text(const tf_assessment *a, const next_step *ns, char *b, size_t n) {
+    char from[64], to[64];
+    if (TYPE_BASE(ns->type) == TY_ENUM || TYPE_BASE(ns->type) == TY_BOOL) {
+        rv bv = {.i = (int64_t)ns->to};
+        ir_format_value(a->r, ns->type, bv, to, sizeof to);
+        if (ns->has_cur) ir_format_value(a->r, ns->type, ns->cur, from, sizeof from);
+    } else {
+        fmt_num(ns->to, to, sizeof to);
+        if (ns->has_cur) fmt_num(is_dbl_type(ns->type) ? ns->cur.d : (double)ns->cur.i, from, sizeof from);
+    }
+    if (!ns->has_cur) snprintf(from, sizeof from, "(not given)");
+    if (ns->list_floor) snprintf(b, n, "%s all >= %s", ns->name, to);
+    else snprintf(b, n, "%s %s -> %s", ns->name, from, to);
+    return b;
+}
+
+/* For each subject k of ss, the items whose points or maximum read it (redo[k]): the
+ * items a change of that subject must evaluate again. */
+static void items_reading(tf_assessment *a, const subjects *ss, item_set *redo) {
+    const ir_rulebook *rb = a->rb;
+    const ir_points *pt = a->pt;
+    memset(a->input_subjects, 0, a->r->ninputs * sizeof(uint64_t));
+    memset(a->let_subjects, 0, rb->nlets * sizeof(uint64_t));
+    memset(a->let_seen, 0, rb->nlets);
+    for (uint32_t k = 0; k < ss->n; k++) {
+        uint64_t bit = (uint64_t)1 << k;
+        if (ss->v[k].o.kind == OVR_LET) a->let_subjects[ss->v[k].o.index] |= bit;
+        else a->input_subjects[ss->v[k].o.index] |= bit;
+        redo[k] = (item_set){{0}};
+    }
+    for (uint32_t i = 0; i < pt->nitems; i++) {
+        const ir_item *it = &pt->items[i];
+        uint64_t m = reads(a, it->max, 0);
+        if (!it->is_group) m |= reads(a, it->node, 0);
+        for (uint32_t k = 0; k < ss->n; k++)
+            if ((m >> k) & 1) item_add(&redo[k], i);
+    }
+}
+
+static void find_next(tf_assessment *a) {
     const tf_rules *r = a->r;
     const ir_rulebook *rb = a->rb;
     const ir_points *pt = a->pt;
+    const tf_case *c = a->c;
     int target_cat = -1, target_pass = 0;
     if (pt->ncategories) {
         target_cat = a->s.category < 0 ? (int)pt->ncategories - 1 : a->s.category - 1;
@@ -422,11 +626,17 @@ static void find_next(tf_assessment *a, const tf_case *c) {
     ev_frame fr = {0};
     ev_ctx x = {.rb = rb, .ep = ir_epoch_at(rb, a->as_of), .in = c->vals, .known = c->known, .lists = c->lists,
                 .as_of = a->as_of, .fr = &fr};
-    subjects ss = {.n = 0};
+    subjects ss; /* not zero-filled: 19 KB, of which the search uses ss.n entries */
+    ss.n = 0;
+    memset(a->let_seen, 0, rb->nlets);
     for (uint32_t i = 0; i < pt->nitems; i++)
-        if (!pt->items[i].is_group) collect(r, rb, &x, pt->items[i].node, NODE_NONE, &ss, 0);
-    for (uint32_t i = 0; i < pt->nrequires; i++) collect(r, rb, &x, pt->requires[i].node, NODE_NONE, &ss, 0);
+        if (!pt->items[i].is_group) collect(r, rb, &x, pt->items[i].node, NODE_NONE, &ss, a->let_seen, 0);
+    for (uint32_t i = 0; i < pt->nrequires; i++)
+        collect(r, rb, &x, pt->requires[i].node, NODE_NONE, &ss, a->let_seen, 0);
+    item_set redo[PTS_MAX_SUBJECTS];
+    items_reading(a, &ss, redo);
     score trial;
+    item_values tv;
     for (uint32_t k = 0; k < ss.n && a->nnext < PTS_MAX_NEXT; k++) {
         subject *s = &ss.v[k];
         /* the current value */
@@ -467,7 +677,7 @@ static void find_next(tf_assessment *a, const tf_case *c) {
             ev_override o = s->o;
             if (dbl) o.val.d = cand[i];
             else o.val.i = (int64_t)cand[i];
-            score_at(r, rb, c, a->as_of, &o, &trial);
+            score_at(a, a->as_of, &o, &redo[k], &tv, &trial);
             double gain = trial.pts[0] - a->s.pts[0];
             if (reaches(pt, &trial, target_cat, target_pass)) {
                 best_gain = gain;
@@ -507,15 +717,31 @@ static int cmp_i32(const void *p, const void *q) {
     return (a > b) - (a < b);
 }
 
-static void find_ahead(tf_assessment *a, const tf_case *c) {
+static void find_ahead(tf_assessment *a) {
     const tf_rules *r = a->r;
     const ir_rulebook *rb = a->rb;
+    const ir_points *pt = a->pt;
+    const tf_case *c = a->c;
     int32_t dates[256];
     uint32_t n = 0;
     int32_t horizon = a->as_of + 3653;
+    /* the items that read the date, and whether anything moves on a day that starts no
+     * epoch: without that, a birthday scores as the epoch it falls in and adds nothing */
+    item_set dated = {{0}};
+    unsigned use = 0;
+    memset(a->let_seen, 0, rb->nlets);
+    for (uint32_t i = 0; i < pt->nitems; i++) {
+        unsigned u = date_use(a, pt->items[i].max, a->as_of, horizon, 0);
+        if (!pt->items[i].is_group) u |= date_use(a, pt->items[i].node, a->as_of, horizon, 0);
+        if (u & DATE_READ) item_add(&dated, i);
+        use |= u;
+    }
+    for (uint32_t i = 0; i < pt->ncategories; i++) use |= date_use(a, pt->categories[i].node, a->as_of, horizon, 0);
+    for (uint32_t i = 0; i < pt->nrequires; i++) use |= date_use(a, pt->requires[i].node, a->as_of, horizon, 0);
+    use |= date_use(a, pt->pass, a->as_of, horizon, 0);
     for (uint32_t e = 0; e < rb->nepochs && n < 200; e++)
         if (rb->epoch_start[e] > a->as_of && rb->epoch_start[e] <= horizon) dates[n++] = rb->epoch_start[e];
-    if (r->in_birth_date >= 0 && c->known[r->in_birth_date]) {
+    if ((use & DATE_MOVES) && r->in_birth_date >= 0 && c->known[r->in_birth_date]) {
         int y, m, d, y0, m0, d0;
         date_to_ymd((int32_t)c->vals[r->in_birth_date].i, &y, &m, &d);
         date_to_ymd(a->as_of, &y0, &m0, &d0);
@@ -529,10 +755,14 @@ static void find_ahead(tf_assessment *a, const tf_case *c) {
         }
     }
     qsort(dates, n, sizeof *dates, cmp_i32);
+    const ir_epoch *ep0 = ir_epoch_at(rb, a->as_of);
     score prev = a->s, cur;
+    item_values tv;
     for (uint32_t i = 0; i < n && a->nahead < PTS_MAX_AHEAD; i++) {
         if (i && dates[i] == dates[i - 1]) continue;
-        score_at(r, rb, c, dates[i], NULL, &cur);
+        /* within the first epoch only the items that read the date can differ */
+        int same_epoch = ir_epoch_at(rb, dates[i]) == ep0;
+        score_at(a, dates[i], NULL, same_epoch ? &dated : NULL, &tv, &cur);
         if (cur.pts[0] == prev.pts[0] && cur.category == prev.category && cur.passes == prev.passes) continue;
         ahead_step *st = &a->ahead[a->nahead++];
         st->date = dates[i];
@@ -540,16 +770,15 @@ static void find_ahead(tf_assessment *a, const tf_case *c) {
         st->after = cur.pts[0];
         size_t len = 0;
         st->what[0] = 0;
-        for (uint32_t k = 0; k < a->pt->nitems; k++) {
-            if (a->pt->items[k].is_group || cur.pts[1 + k] == prev.pts[1 + k]) continue;
+        for (uint32_t k = 0; k < pt->nitems; k++) {
+            if (pt->items[k].is_group || cur.pts[1 + k] == prev.pts[1 + k]) continue;
             char b1[32], b2[32];
             fmt_num(prev.pts[1 + k], b1, sizeof b1);
             fmt_num(cur.pts[1 + k], b2, sizeof b2);
             if (len + 64 < sizeof st->what)
                 len += (size_t)snprintf(st->what + len, sizeof st->what - len, "%s%s %s -> %s", len ? ", " : "",
-                                        a->pt->items[k].id, b1, b2);
+                                        pt->items[k].id, b1, b2);
         }
-        const ir_points *pt = a->pt;
         if (cur.category != prev.category && len + 64 < sizeof st->what)
             len += (size_t)snprintf(st->what + len, sizeof st->what - len, "%scategory %s -> %s", len ? ", " : "",
                                     prev.category >= 0 ? pt->categories[prev.category].name : "none",
@@ -561,22 +790,41 @@ static void find_ahead(tf_assessment *a, const tf_case *c) {
     }
 }
 
+/* Computes `next` and `ahead` once after a successful tf_assess, for the outputs and the
+ * counts. They take a const assessment: what this computes the first time is stored, and
+ * every later call sees the same. */
+static void gap_search(const tf_assessment *ca) {
+    if (ca->rc || !ca->pt || ca->searched) return;
+    tf_assessment *a = (tf_assessment *)ca; /* allocated writable by tf_assessment_new */
+    find_next(a);
+    find_ahead(a);
+    a->searched = 1;
+}
+
 tf_rc tf_assess(const tf_rules *r, const tf_case *c, const char *scheme, tf_date as_of, tf_assessment *a) {
-    memset(a, 0, offsetof(tf_assessment, s));
     a->r = r;
+    a->rb = NULL;
+    a->pt = NULL;
+    a->rc = TF_OK;
+    a->error[0] = 0;
+    a->as_of = 0;
+    a->searched = 0;
     a->nnext = a->nahead = 0;
     a->target = NULL;
     a->s.pts[0] = NAN;
-    for (uint32_t b = 0; b < r->nbooks; b++)
+    for (uint32_t b = 0; b < r->nbooks && !a->rb; b++) /* ids are unique (check.c) */
         if (r->books[b].points && !strcmp(r->books[b].id, scheme)) a->rb = &r->books[b];
     if (!a->rb) return fail(a, TF_ENOTFOUND, "no points scheme \"%s\"", scheme);
     a->pt = a->rb->points;
     if (a->pt->nitems > PTS_MAX_ITEMS || a->pt->nrequires > PTS_MAX_REQ)
         return fail(a, TF_ELIMIT, "scheme %s has more than %d factors or %d requirements", scheme, PTS_MAX_ITEMS, PTS_MAX_REQ);
     a->as_of = as_of == TF_DATE_DEFAULT ? date_today() : as_of;
-    score_at(r, a->rb, c, a->as_of, NULL, &a->s);
-    find_next(a, c);
-    find_ahead(a, c);
+    if (reserve(a, r, a->rb) != TF_OK || case_copy(a->c, c) != TF_OK) return fail(a, TF_ENOMEM, "out of memory");
+    score_at(a, a->as_of, NULL, NULL, &a->base, &a->s);
+    for (uint32_t i = 0; i < a->pt->nitems; i++) {
+        const ir_item *it = &a->pt->items[i];
+        a->missing[1 + i] = it->is_group || a->s.known[1 + i] ? -1 : (int16_t)missing_under(a->rb, a->c, it->node, 0);
+    }
     return TF_OK;
 }
 
@@ -586,6 +834,14 @@ const char *tf_assessment_category(const tf_assessment *a) {
 }
 int tf_assessment_passes(const tf_assessment *a) { return a->rc ? -1 : a->s.passes; }
 const char *tf_assessment_error(const tf_assessment *a) { return a->error; }
+size_t tf_assessment_next_count(const tf_assessment *a) {
+    gap_search(a);
+    return a->rc ? 0 : a->nnext;
+}
+size_t tf_assessment_ahead_count(const tf_assessment *a) {
+    gap_search(a);
+    return a->rc ? 0 : a->nahead;
+}
 
 /* ---- output ---------------------------------------------------------------------- */
 
@@ -603,7 +859,8 @@ static json_t *jsource(const ir_rulebook *rb, const uint16_t *cites, uint32_t n)
 
 char *tf_assessment_json(const tf_assessment *a) {
     json_t *o;
-    char b[11], where[300];
+    char b[11], where[300], change[192];
+    gap_search(a);
     if (a->rc) {
         o = json_pack("{s:s,s:s}", "error", tf_strerror(a->rc), "message", a->error);
     } else {
@@ -620,7 +877,7 @@ char *tf_assessment_json(const tf_assessment *a) {
             if (it->is_group) json_object_set_new(f, "group", json_true());
             if (it->owner >= 0) json_object_set_new(f, "in", json_string(pt->items[it->owner].id));
             if (!a->s.known[1 + i]) json_object_set_new(f, "unknown", json_true());
-            if (a->s.missing[1 + i] >= 0) json_object_set_new(f, "missing", json_string(a->r->inputs[a->s.missing[1 + i]].name));
+            if (a->missing[1 + i] >= 0) json_object_set_new(f, "missing", json_string(a->r->inputs[a->missing[1 + i]].name));
             json_object_set_new(f, "source", jsource(a->rb, it->cites, it->ncites));
             json_object_set_new(f, "at", json_string(ir_where(a->r, it->sp, where, sizeof where)));
             json_array_append_new(fs, f);
@@ -638,7 +895,8 @@ char *tf_assessment_json(const tf_assessment *a) {
         json_object_set_new(o, "requirements", rq);
         json_t *nx = json_array();
         for (uint32_t i = 0; i < a->nnext; i++)
-            json_array_append_new(nx, json_pack("{s:s,s:o,s:b}", "change", a->next[i].change, "gain", jnum(a->next[i].gain),
+            json_array_append_new(nx, json_pack("{s:s,s:o,s:b}", "change", step_text(a, &a->next[i], change, sizeof change),
+                                                "gain", jnum(a->next[i].gain),
                                                 "reaches", a->next[i].reaches));
         json_object_set_new(o, "next_tier", a->target ? json_string(a->target) : json_null());
         json_object_set_new(o, "next", nx);
@@ -657,7 +915,8 @@ char *tf_assessment_json(const tf_assessment *a) {
 }
 
 void tf_assessment_print(const tf_assessment *a, FILE *out) {
-    char b[11], n1[32], n2[32], where[300];
+    char b[11], n1[32], n2[32], where[300], change[192];
+    gap_search(a);
     if (a->rc) {
         fprintf(out, "error: %s\n", a->error);
         return;
@@ -677,7 +936,7 @@ void tf_assessment_print(const tf_assessment *a, FILE *out) {
         fmt_num(a->s.pts[1 + i], n1, sizeof n1);
         fprintf(out, "  %*s%-*s %6s%s", depth * 2, "", 40 - depth * 2, it->title, n1, it->is_group ? "  (group)" : "");
         if (!a->s.known[1 + i]) fprintf(out, "  unknown");
-        if (a->s.missing[1 + i] >= 0) fprintf(out, " (%s is not given)", a->r->inputs[a->s.missing[1 + i]].name);
+        if (a->missing[1 + i] >= 0) fprintf(out, " (%s is not given)", a->r->inputs[a->missing[1 + i]].name);
         if (!it->is_group && it->ncites)
             fprintf(out, "  [%s] %s", a->rb->sources[it->cites[0]].id, ir_where(a->r, it->sp, where, sizeof where));
         fputc('\n', out);
@@ -690,7 +949,7 @@ void tf_assessment_print(const tf_assessment *a, FILE *out) {
         else fprintf(out, "single changes that add points\n");
         for (uint32_t i = 0; i < a->nnext; i++) {
             fmt_num(a->next[i].gain, n1, sizeof n1);
-            fprintf(out, "  %s: %s%s%s\n", a->next[i].change, a->next[i].gain >= 0 ? "+" : "", n1,
+            fprintf(out, "  %s: %s%s%s\n", step_text(a, &a->next[i], change, sizeof change), a->next[i].gain >= 0 ? "+" : "", n1,
                     a->target && !a->next[i].reaches ? " (not enough alone)" : "");
         }
     }
@@ -761,7 +1020,7 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
     /* the same folding as score_at, over the chunk's columns */
     for (uint32_t i = 0; i < ni; i++)
         if (pt->items[i].is_group) memset(pts[1 + i], 0, m * sizeof(double));
-    fold_points(pt, m, pts, kn, mx, mk);
+    fold_points(pt, m, pts, kn, mx, mk, NULL);
     x.points = (const double *const *)pts;
     /* the tier, with the points visible: category, pass mark and requirement conditions */
     uint32_t nc = pt->ncategories, nr = pt->nrequires;
@@ -794,3 +1053,4 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
     }
     return TF_OK;
 }
+
