@@ -545,9 +545,16 @@ static int32_t earliest_from(const history *h, const ir_pathway *pw, const ir_wc
         }
         return DATE_NONE;
     default: {
-        /* presence only grows and absence only ages out once no absence is added */
+        /* absence only ages out once no absence is added: after the last absent day a
+         * requirement that holds holds for good, and a binary search finds its first
+         * day. Before it (an absence planned after D) the requirement can hold, fail
+         * and hold again: try each day up to the day after the last absence. */
+        int32_t last = h->nabs ? h->b[h->nabs - 1] + 1 : D;
+        if (last > horizon) last = horizon;
+        for (int32_t d = D + 1; d <= last; d++)
+            if (holds_at(h, pw, w, d, &v)) return d;
         if (!holds_at(h, pw, w, horizon, &v)) return DATE_NONE;
-        int32_t lo = D, hi = horizon;
+        int32_t lo = last > D ? last : D, hi = horizon;
         while (hi - lo > 1) {
             int32_t mid = lo + (hi - lo) / 2;
             if (holds_at(h, pw, w, mid, &v)) hi = mid;
