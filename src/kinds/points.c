@@ -255,7 +255,8 @@ static void fold_points(const ir_points *pt, uint32_t n, double *const *pts, uin
 
 /* The tier from the conditions evaluated with the points visible: cat[i] (category i's
  * condition holds), pass (the pass mark's, -1 without one), req[i] (each hard
- * requirement's). The first category that holds, none when a requirement fails. */
+ * requirement's). The first category that holds, none when a requirement fails; the
+ * category the points alone give in points_category either way. */
 static void fold_tier(const ir_points *pt, const uint8_t *cat, int pass, const uint8_t *req, score *s) {
     s->category = -1;
     for (uint32_t i = 0; i < pt->ncategories; i++)
@@ -269,6 +270,7 @@ static void fold_tier(const ir_points *pt, const uint8_t *cat, int pass, const u
         s->req_ok[i] = req[i];
         reqs_ok &= req[i];
     }
+    s->points_category = s->category;
     if (!reqs_ok) s->category = -1;
     s->passes = pt->pass == NODE_NONE && !pt->nrequires ? -1 : (s->pass_ok != 0) && reqs_ok;
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "base/bundled.h"
 #include "eval/case.h"
@@ -268,12 +269,47 @@ static void test_let_scope(void **state)
     }
 }
 
+/* A case whose points alone give a category but whose hard requirement fails aims its
+ * `next` at that category, not at the top one: Japan's (i)(b) with doctorate 30, ten
+ * years' experience 20, age 32 10 and research 15 = 75 points (hsp_70 by the points)
+ * and a salary of JPY 2.9M, under the JPY 3M floor (rulebooks/jp/hsp.rules). */
+static void test_next_tier_after_failed_requirement(void **state)
+{
+    (void)state;
+    static const char doc[] = "{\"education\": \"doctorate\", \"work\": [{\"country\": \"US\", \"years\": 10}], "
+                              "\"age\": 32, \"JP\": {\"research\": true, \"salary_jpy\": 2900000}}";
+    char err[256];
+    tf_case *c = NULL;
+    assert_int_equal(tf_case_parse_json(rules, doc, strlen(doc), &c, err, sizeof err), TF_OK);
+    tf_date day;
+    assert_true(tf_date_parse("2025-06-01", &day));
+    tf_assessment *a = tf_assessment_new();
+    assert_int_equal(tf_assess(rules, c, "jp.hsp", day, a), TF_OK);
+    assert_true(tf_assessment_total(a) == 75);
+    assert_null(tf_assessment_category(a));
+    assert_int_equal(tf_assessment_passes(a), 0);
+    char *js = tf_assessment_json(a);
+    assert_non_null(js);
+    json_error_t je;
+    json_t *o = json_loads(js, 0, &je);
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(o, "next_tier")), "hsp_70");
+    json_t *first = json_array_get(json_object_get(o, "next"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "change")), "JP.salary_jpy 2900000 -> 3000000");
+    assert_true(json_is_true(json_object_get(first, "reaches")));
+    json_decref(o);
+    free(js);
+    tf_assessment_free(a);
+    tf_case_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rulebook_points_tests),
         cmocka_unit_test(test_case_documents),
         cmocka_unit_test(test_let_scope),
+        cmocka_unit_test(test_next_tier_after_failed_requirement),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
