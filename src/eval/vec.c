@@ -346,6 +346,8 @@ static int cheap(const vec_ctx *x, uint32_t n) {
     }
 }
 
+static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val *r);
+
 static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     size_t mark0 = vec_mark(x);
     vec_val C;
@@ -369,6 +371,15 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     vec_val res;
     if (column(x, &res)) return -1;
     size_t mark = vec_mark(x);
+    if (any_t && any_f) {
+        int done = ev_if_bands(x, nd, &C, &res);
+        if (done < 0) return -1;
+        if (done) {
+            vec_release(x, mark);
+            *r = res;
+            return 0;
+        }
+    }
     if (any_t && any_f && x->n >= 32 && x->rows && !(cheap(x, nd->b) && cheap(x, nd->c))) {
         /* (not inside an element context, and not for branches that cost nothing over
          * every row: a constant, an input, a derived value) */
@@ -473,7 +484,7 @@ static int ev_let(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
-/* The band a subject value picked, in ev_bands' table of recent subjects. */
+/* The band a subject value picked, in a band_set's table of recent subjects. */
 #define BAND_MEMO_BITS 7
 #define BAND_MEMO (1 << BAND_MEMO_BITS)
 struct band_memo {
@@ -485,8 +496,24 @@ struct band_memo {
 #define BAND_SMALL 64
 #define BAND_UNSET INT16_MIN
 
+/* The bounds of a bands node evaluated over a context, and the picks made so far: per
+ * band its bound values L and H; when every bound is the same known value for every row
+ * (flat), each band as a closed interval [lo_d, hi_d] of doubles, and the band of each
+ * subject already met (subjects repeat from row to row: an age, a level, years of work),
+ * by value below BAND_SMALL, else in a small table keyed by the subject's bits. */
+typedef struct {
+    const ir_node *nd;
+    uint32_t nb;
+    int dbl, flat;
+    vec_val *L, *H;
+    double *lo_d, *hi_d;
+    uint8_t *used; /* [nb] 1 where some row picked the band */
+    int16_t small[BAND_SMALL];
+    struct band_memo memo[BAND_MEMO];
+} band_set;
+
 /* The first of the nb flat bands [lo_d, hi_d] that holds sv, or -1; marks it used (every
- * pick is made here, once per distinct subject of a chunk). */
+ * pick of a flat band_set is made here, once per distinct subject of a chunk). */
 static inline int16_t band_pick(const double *lo_d, const double *hi_d, uint32_t nb, double sv, uint8_t *used) {
     uint32_t bi = 0;
     while (bi < nb && !(sv >= lo_d[bi] && sv <= hi_d[bi])) bi++;
@@ -495,108 +522,125 @@ static inline int16_t band_pick(const double *lo_d, const double *hi_d, uint32_t
     return (int16_t)bi;
 }
 
+/* Evaluates the bounds of bands node nd over x into a band_set, pushed on the scratch
+ * stack (the caller releases it with the bounds). Returns it, or NULL on failure. */
+static band_set *band_setup(vec_ctx *x, const ir_node *nd) {
+    const ir_rulebook *rb = x->rb;
+    uint32_t nb = nd->c;
+    band_set *bs = push(x, sizeof *bs);
+    if (!bs) return NULL;
+    bs->nd = nd;
+    bs->nb = nb;
+    bs->dbl = nd->pad;
+    bs->L = push(x, (nb + 1) * sizeof(vec_val)), bs->H = push(x, (nb + 1) * sizeof(vec_val));
+    bs->lo_d = push(x, (nb + 1) * sizeof(double)), bs->hi_d = push(x, (nb + 1) * sizeof(double));
+    bs->used = push(x, nb + 1);
+    if (!bs->L || !bs->H || !bs->lo_d || !bs->hi_d || !bs->used) return NULL;
+    int dbl = bs->dbl, flat = 1;
+    for (uint32_t bi = 0; bi < nb; bi++) {
+        const ir_band *b = &rb->bands[nd->b + bi];
+        vec_val *L = &bs->L[bi], *H = &bs->H[bi];
+        bs->used[bi] = 0;
+        *L = *H = (vec_val){.uni = 1, .uk = 1};
+        if (b->op != BAND_ELSE && ev(x, b->lo, L)) return NULL;
+        if (b->op == BAND_TO && ev(x, b->hi, H)) return NULL;
+        flat &= L->uni && L->uk && H->uni && H->uk;
+        bs->lo_d[bi] = dbl ? L->u.d : (double)L->u.i;
+        bs->hi_d[bi] = dbl ? H->u.d : (double)H->u.i;
+    }
+    bs->flat = flat;
+    if (!flat) return bs;
+    /* every band as a closed interval [lo_d, hi_d] of doubles: `< n` is up to the double
+     * before n, `> n` from the one after, else everything; the first interval that holds
+     * the subject wins, as ev_band_holds decides (a NaN subject, which no interval holds,
+     * takes band_scan) */
+    for (uint32_t bi = 0; bi < nb; bi++) {
+        const ir_band *b = &rb->bands[nd->b + bi];
+        double lo = bs->lo_d[bi], *lo_d = &bs->lo_d[bi], *hi_d = &bs->hi_d[bi];
+        switch (b->op) {
+        case BAND_LT: *lo_d = -INFINITY, *hi_d = nextafter(lo, -INFINITY); break;
+        case BAND_LE: *lo_d = -INFINITY, *hi_d = lo; break;
+        case BAND_GT: *lo_d = nextafter(lo, INFINITY), *hi_d = INFINITY; break;
+        case BAND_GE: *hi_d = INFINITY; break;
+        case BAND_EQ: *hi_d = lo; break;
+        case BAND_ELSE: *lo_d = -INFINITY, *hi_d = INFINITY; break;
+        default: break;
+        }
+    }
+    memset(bs->memo, 0, sizeof bs->memo);
+    for (uint32_t v = 0; v < BAND_SMALL; v++) bs->small[v] = BAND_UNSET;
+    return bs;
+}
+
+/* The first band of bs that holds the known subject s of row i, band by band as
+ * ev_band_holds decides (bounds that vary by row, a NaN subject); -1 when none does or,
+ * as in eval.c, when a bound before it is unknown. Marks the band used. */
+static __attribute__((noinline)) int16_t band_scan(band_set *bs, const ir_rulebook *rb, uint32_t i, rv s) {
+    int dbl = bs->dbl;
+    double sv = dbl ? s.d : (double)s.i;
+    for (uint32_t bi = 0; bi < bs->nb; bi++) {
+        const ir_band *b = &rb->bands[bs->nd->b + bi];
+        const vec_val *l = &bs->L[bi], *h = &bs->H[bi];
+        if (b->op != BAND_ELSE && (!(l->uni ? l->uk : l->k[i]) || (b->op == BAND_TO && !(h->uni ? h->uk : h->k[i]))))
+            break;
+        rv lv = l->uni ? l->u : l->v[i], hv = h->uni ? h->u : h->v[i];
+        if (ev_band_holds(b->op, sv, dbl ? lv.d : (double)lv.i, dbl ? hv.d : (double)hv.i)) {
+            bs->used[bi] = 1;
+            return (int16_t)bi;
+        }
+    }
+    return -1;
+}
+
+/* The band of row i's known subject s: by the tables of a flat band_set, else by
+ * band_scan; -1 when none holds. */
+static inline __attribute__((always_inline)) int16_t band_find(band_set *bs, const ir_rulebook *rb, uint32_t i, rv s) {
+    if (bs->flat) {
+        if (!bs->dbl && (uint64_t)s.i < BAND_SMALL) {
+            if (bs->small[s.i] == BAND_UNSET) bs->small[s.i] = band_pick(bs->lo_d, bs->hi_d, bs->nb, (double)s.i, bs->used);
+            return bs->small[s.i];
+        }
+        double sv = bs->dbl ? s.d : (double)s.i;
+        if (sv == sv) {
+            uint64_t bits;
+            memcpy(&bits, &sv, sizeof bits);
+            struct band_memo *m = &bs->memo[(bits * 0x9E3779B97F4A7C15ull) >> (64 - BAND_MEMO_BITS)];
+            if (!m->set || m->bits != bits) *m = (struct band_memo){bits, band_pick(bs->lo_d, bs->hi_d, bs->nb, sv, bs->used), 1};
+            return m->pick;
+        }
+    }
+    return band_scan(bs, rb, i, s);
+}
+
 /* The first band that holds, row by row: the bounds first (usually constants, then
- * compared as doubles in one pass per row), then the value of each band some row chose
- * (usually constants too, then read from a table). */
+ * compared as doubles once per distinct subject), then the value of each band some row
+ * chose (usually constants too, then read from a table). */
 static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
     const ir_rulebook *rb = x->rb;
     uint32_t nb = nd->c;
     if (column(x, r)) return -1;
     int16_t *pick = push(x, (size_t)x->n * sizeof(int16_t) + 1);
-    vec_val *L = push(x, (nb + 1) * sizeof(vec_val)), *H = push(x, (nb + 1) * sizeof(vec_val));
     vec_val *V = push(x, (nb + 1) * sizeof(vec_val));
-    double *lo_d = push(x, (nb + 1) * sizeof(double)), *hi_d = push(x, (nb + 1) * sizeof(double));
-    uint8_t *used = push(x, nb + 1);
-    if (!pick || !L || !H || !V || !lo_d || !hi_d || !used) return -1;
+    if (!pick || !V) return -1;
     size_t mark = vec_mark(x);
     vec_val S;
     if (ev(x, nd->a, &S)) return -1;
-    int dbl = nd->pad, flat = 1; /* flat: every bound the same known value for every row */
-    for (uint32_t bi = 0; bi < nb; bi++) {
-        const ir_band *b = &rb->bands[nd->b + bi];
-        used[bi] = 0;
-        L[bi] = H[bi] = (vec_val){.uni = 1, .uk = 1};
-        if (b->op != BAND_ELSE && ev(x, b->lo, &L[bi])) return -1;
-        if (b->op == BAND_TO && ev(x, b->hi, &H[bi])) return -1;
-        flat &= L[bi].uni && L[bi].uk && H[bi].uni && H[bi].uk;
-        lo_d[bi] = dbl ? L[bi].u.d : (double)L[bi].u.i;
-        hi_d[bi] = dbl ? H[bi].u.d : (double)H[bi].u.i;
-    }
-    if (flat) {
-        /* every band as a closed interval [lo_d, hi_d] of doubles: `< n` is up to the
-         * double before n, `> n` from the one after, else everything; the first interval
-         * that holds the subject wins, as ev_band_holds decides (a NaN subject, which no
-         * interval holds, takes the generic path below) */
-        for (uint32_t bi = 0; bi < nb; bi++) {
-            const ir_band *b = &rb->bands[nd->b + bi];
-            double lo = lo_d[bi];
-            switch (b->op) {
-            case BAND_LT: lo_d[bi] = -INFINITY, hi_d[bi] = nextafter(lo, -INFINITY); break;
-            case BAND_LE: lo_d[bi] = -INFINITY, hi_d[bi] = lo; break;
-            case BAND_GT: lo_d[bi] = nextafter(lo, INFINITY), hi_d[bi] = INFINITY; break;
-            case BAND_GE: hi_d[bi] = INFINITY; break;
-            case BAND_EQ: hi_d[bi] = lo; break;
-            case BAND_ELSE: lo_d[bi] = -INFINITY, hi_d[bi] = INFINITY; break;
-            default: break;
-            }
-        }
-    }
-    /* subjects repeat from row to row (an age, a level, years of work): with flat bounds
-     * the band of a subject is found once and kept in a small table keyed by its bits */
-    struct band_memo memo[BAND_MEMO];
-    int16_t small[BAND_SMALL]; /* whole-number subjects below BAND_SMALL: by value, no hash */
-    if (flat) {
-        memset(memo, 0, sizeof memo);
-        for (uint32_t v = 0; v < BAND_SMALL; v++) small[v] = BAND_UNSET;
-    }
-    for (uint32_t i = 0; i < x->n; i++) {
-        pick[i] = -1;
-        if (!(S.uni ? S.uk : S.k[i])) continue;
-        rv s = S.uni ? S.u : S.v[i];
-        if (flat && !dbl && (uint64_t)s.i < BAND_SMALL) {
-            if (small[s.i] == BAND_UNSET) small[s.i] = band_pick(lo_d, hi_d, nb, (double)s.i, used);
-            pick[i] = small[s.i];
-            continue;
-        }
-        double sv = dbl ? s.d : (double)s.i;
-        if (flat && sv == sv) {
-            uint64_t bits;
-            memcpy(&bits, &sv, sizeof bits);
-            struct band_memo *m = &memo[(bits * 0x9E3779B97F4A7C15ull) >> (64 - BAND_MEMO_BITS)];
-            if (!m->set || m->bits != bits) *m = (struct band_memo){bits, band_pick(lo_d, hi_d, nb, sv, used), 1};
-            pick[i] = m->pick;
-            continue;
-        }
-        for (uint32_t bi = 0; bi < nb; bi++) {
-            const ir_band *b = &rb->bands[nd->b + bi];
-            rv l0 = L[bi].uni ? L[bi].u : L[bi].v[i], h0 = H[bi].uni ? H[bi].u : H[bi].v[i];
-            double lo = dbl ? l0.d : (double)l0.i, hi = dbl ? h0.d : (double)h0.i;
-            if (!flat && b->op != BAND_ELSE) { /* eval.c: an unknown bound makes the band unknown */
-                const vec_val *l = &L[bi], *h = &H[bi];
-                if (!(l->uni ? l->uk : l->k[i]) || (b->op == BAND_TO && !(h->uni ? h->uk : h->k[i]))) break;
-                rv lv = l->uni ? l->u : l->v[i], hv = h->uni ? h->u : h->v[i];
-                lo = dbl ? lv.d : (double)lv.i;
-                hi = dbl ? hv.d : (double)hv.i;
-            }
-            if (ev_band_holds(b->op, sv, lo, hi)) {
-                pick[i] = (int16_t)bi;
-                used[bi] = 1;
-                break;
-            }
-        }
-    }
+    band_set *bs = band_setup(x, nd);
+    if (!bs) return -1;
+    for (uint32_t i = 0; i < x->n; i++)
+        pick[i] = (S.uni ? S.uk : S.k[i]) ? band_find(bs, rb, i, S.uni ? S.u : S.v[i]) : -1;
     int table = nb < 64; /* every value some row picked is the same for every row */
     for (uint32_t bi = 0; bi < nb; bi++) {
-        if (used[bi] && ev(x, rb->bands[nd->b + bi].val, &V[bi])) return -1;
-        if (used[bi]) table &= V[bi].uni;
+        if (bs->used[bi] && ev(x, rb->bands[nd->b + bi].val, &V[bi])) return -1;
+        if (bs->used[bi]) table &= V[bi].uni;
     }
     if (table) { /* then a row's result is read from a table by its pick (-1: none) */
         rv tv[65];
         uint8_t tk[65];
         tv[0] = (rv){0}, tk[0] = 0;
         for (uint32_t bi = 0; bi < nb; bi++) {
-            tv[bi + 1] = used[bi] ? V[bi].u : (rv){0};
-            tk[bi + 1] = used[bi] ? V[bi].uk : 0;
+            tv[bi + 1] = bs->used[bi] ? V[bi].u : (rv){0};
+            tk[bi + 1] = bs->used[bi] ? V[bi].uk : 0;
         }
         for (uint32_t i = 0; i < x->n; i++) r->v[i] = tv[pick[i] + 1], r->k[i] = tk[pick[i] + 1];
         vec_release(x, mark);
@@ -613,6 +657,91 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
     }
     vec_release(x, mark);
     return 0;
+}
+
+/* True when node n is the same known-or-not value for every row of any context whose
+ * epoch is one: a constant, a dated value, a conversion of one. */
+static int constant(const vec_ctx *x, uint32_t n) {
+    const ir_node *nd = &x->rb->nodes[n];
+    switch ((opcode)nd->op) {
+    case OP_CONST: return 1;
+    case OP_VALUE: return x->ep != NULL;
+    case OP_NEG_I: case OP_NEG_D: case OP_I2D: case OP_D2I: case OP_DAYS2MIN: return constant(x, nd->a);
+    default: return 0;
+    }
+}
+
+/* True when node n is a bands node that ev_if_bands reads by table: constant bounds and
+ * values (at most 63 bands), over a subject had over every row of x at no cost beyond
+ * its own (cheap, or a derived value this context keeps once computed). */
+static int table_bands(const vec_ctx *x, uint32_t n) {
+    const ir_node *nd = &x->rb->nodes[n];
+    if (nd->op != OP_BANDS || nd->c >= 64) return 0;
+    const ir_node *s = &x->rb->nodes[nd->a];
+    if (!cheap(x, nd->a) && !(s->op == OP_LET && x->lets && !(x->plan->let_flags[s->a] & F_POINTS))) return 0;
+    for (uint32_t bi = 0; bi < nd->c; bi++) {
+        const ir_band *b = &x->rb->bands[nd->b + bi];
+        if ((b->op != BAND_ELSE && !constant(x, b->lo)) || (b->op == BAND_TO && !constant(x, b->hi)) ||
+            !constant(x, b->val))
+            return 0;
+    }
+    return 1;
+}
+
+/* `if C then bands S1 {...} else bands S2 {...}` (the CRS's "with a spouse, else" tables),
+ * where each branch is a bands node read by table (table_bands) or a value that costs
+ * nothing (cheap), and the rows of C take both: each row's result in one pass, from the
+ * table of the branch it takes, where a split would gather each branch's rows and
+ * scatter its results back. C is the condition's column, r the result's (both over x).
+ * Returns 1 when done, 0 when the shape does not fit (r untouched), -1 on failure. */
+static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val *r) {
+    const ir_rulebook *rb = x->rb;
+    uint32_t br[2] = {nd->c, nd->b};
+    int tab[2];
+    for (int b = 0; b < 2; b++) {
+        tab[b] = table_bands(x, br[b]);
+        if (!tab[b] && !cheap(x, br[b])) return 0;
+    }
+    if (!tab[0] && !tab[1]) return 0;
+    size_t mark = vec_mark(x);
+    band_set *bs[2] = {NULL, NULL};
+    vec_val S[2], V[2];
+    rv tv[2][65];
+    uint8_t tk[2][65];
+    for (int b = 0; b < 2; b++) {
+        const ir_node *bn = &rb->nodes[br[b]];
+        if (!tab[b]) {
+            if (ev(x, br[b], &V[b])) return -1;
+            continue;
+        }
+        if (ev(x, bn->a, &S[b]) || !(bs[b] = band_setup(x, bn))) return -1;
+        if (!bs[b]->flat) { /* a bound unknown in this epoch: the usual way */
+            vec_release(x, mark);
+            return 0;
+        }
+        tv[b][0] = (rv){0}, tk[b][0] = 0;
+        for (uint32_t bi = 0; bi < bn->c; bi++) {
+            vec_val v;
+            if (ev(x, rb->bands[bn->b + bi].val, &v)) return -1;
+            tv[b][bi + 1] = v.u, tk[b][bi + 1] = v.uk;
+        }
+    }
+    for (uint32_t i = 0; i < x->n; i++) {
+        rv v = {0};
+        uint8_t k = 0;
+        if (C->k[i]) {
+            int b = C->v[i].i != 0;
+            const vec_val *s = &S[b], *u = &V[b];
+            if (!tab[b]) v = u->uni ? u->u : u->v[i], k = u->uni ? u->uk : u->k[i];
+            else if (s->uni ? s->uk : s->k[i]) {
+                int16_t p = band_find(bs[b], rb, i, s->uni ? s->u : s->v[i]);
+                v = tv[b][p + 1], k = tk[b][p + 1];
+            }
+        }
+        r->v[i] = v, r->k[i] = k;
+    }
+    vec_release(x, mark);
+    return 1;
 }
 
 /* Elements per element context: bounds the scratch a chunk needs. Above the longest list
