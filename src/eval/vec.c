@@ -671,14 +671,11 @@ static int constant(const vec_ctx *x, uint32_t n) {
     }
 }
 
-/* True when node n is a bands node that ev_if_bands reads by table: constant bounds and
- * values (at most 63 bands), over a subject had over every row of x at no cost beyond
- * its own (cheap, or a derived value this context keeps once computed). */
-static int table_bands(const vec_ctx *x, uint32_t n) {
+/* True when bands node n's bounds and values are constants (at most 63 bands): once its
+ * bounds are flat (band_setup), a row's value is read from a table by its band. */
+static int const_bands(const vec_ctx *x, uint32_t n) {
     const ir_node *nd = &x->rb->nodes[n];
     if (nd->op != OP_BANDS || nd->c >= 64) return 0;
-    const ir_node *s = &x->rb->nodes[nd->a];
-    if (!cheap(x, nd->a) && !(s->op == OP_LET && x->lets && !(x->plan->let_flags[s->a] & F_POINTS))) return 0;
     for (uint32_t bi = 0; bi < nd->c; bi++) {
         const ir_band *b = &x->rb->bands[nd->b + bi];
         if ((b->op != BAND_ELSE && !constant(x, b->lo)) || (b->op == BAND_TO && !constant(x, b->hi)) ||
@@ -686,6 +683,28 @@ static int table_bands(const vec_ctx *x, uint32_t n) {
             return 0;
     }
     return 1;
+}
+
+/* The values of a flat band_set's bands by pick + 1 (0: no band, unknown), from its
+ * constant values (const_bands). Returns 0, or -1 on failure. */
+static int band_values(vec_ctx *x, const band_set *bs, rv *tv, uint8_t *tk) {
+    tv[0] = (rv){0}, tk[0] = 0;
+    for (uint32_t bi = 0; bi < bs->nb; bi++) {
+        vec_val v;
+        if (ev(x, x->rb->bands[bs->nd->b + bi].val, &v)) return -1;
+        tv[bi + 1] = v.u, tk[bi + 1] = v.uk;
+    }
+    return 0;
+}
+
+/* True when node n is a bands node that ev_if_bands reads by table: const_bands, over a
+ * subject had over every row of x at no cost beyond its own (cheap, or a derived value
+ * this context keeps once computed). */
+static int table_bands(const vec_ctx *x, uint32_t n) {
+    const ir_node *nd = &x->rb->nodes[n];
+    if (!const_bands(x, n)) return 0;
+    const ir_node *s = &x->rb->nodes[nd->a];
+    return cheap(x, nd->a) || (s->op == OP_LET && x->lets && !(x->plan->let_flags[s->a] & F_POINTS));
 }
 
 /* `if C then bands S1 {...} else bands S2 {...}` (the CRS's "with a spouse, else" tables),
@@ -719,12 +738,7 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
             vec_release(x, mark);
             return 0;
         }
-        tv[b][0] = (rv){0}, tk[b][0] = 0;
-        for (uint32_t bi = 0; bi < bn->c; bi++) {
-            vec_val v;
-            if (ev(x, rb->bands[bn->b + bi].val, &v)) return -1;
-            tv[b][bi + 1] = v.u, tk[b][bi + 1] = v.uk;
-        }
+        if (band_values(x, bs[b], tv[b], tk[b])) return -1;
     }
     for (uint32_t i = 0; i < x->n; i++) {
         rv v = {0};
@@ -781,6 +795,82 @@ static inline __attribute__((always_inline)) void agg_plain(const vec_ctx *x, co
     }
 }
 
+/* The shapes of filter and map an aggregate reads without an element context: a filter
+ * `element.field = constant` (or !=, either way round), a map of bands read by table over
+ * the element (`sum(bands x {...} for x in clb)`). */
+typedef struct {
+    int filter, ne;       /* a filter, and whether it is != */
+    uint32_t ffield;      /* the element's field it compares */
+    rv fval;              /* with this value */
+    uint8_t fknown;       /* known (else every element's filter is unknown) */
+    band_set *map;        /* the map's bands, or NULL */
+    rv tv[65];            /* the map's values by pick + 1 (band_values) */
+    uint8_t tk[65];
+} agg_shape;
+
+/* Fills *sh for aggregate nd when its filter and map have the shapes above. Returns 1,
+ * 0 when they have not (nothing kept), -1 on failure. The map's band_set lies above the
+ * caller's mark. */
+static int agg_shape_of(vec_ctx *x, const ir_node *nd, agg_shape *sh) {
+    const ir_rulebook *rb = x->rb;
+    uint32_t filter = nd->b, map = (uint32_t)nd->k.i;
+    sh->filter = filter != NODE_NONE;
+    sh->map = NULL;
+    if (sh->filter) {
+        const ir_node *fn = &rb->nodes[filter];
+        if (fn->op != OP_EQ_I && fn->op != OP_NE_I) return 0;
+        uint32_t e = fn->a, c = fn->b;
+        if (rb->nodes[e].op != OP_ELEM) e = fn->b, c = fn->a;
+        if (rb->nodes[e].op != OP_ELEM || !constant(x, c)) return 0;
+        vec_val C;
+        if (ev(x, c, &C)) return -1;
+        sh->ne = fn->op == OP_NE_I;
+        sh->ffield = rb->nodes[e].b;
+        sh->fval = C.u;
+        sh->fknown = C.uk;
+    }
+    if (map != NODE_NONE) {
+        if (!const_bands(x, map) || rb->nodes[rb->nodes[map].a].op != OP_LOOPVAR) return 0;
+        if (!(sh->map = band_setup(x, &rb->nodes[map]))) return -1;
+        if (!sh->map->flat) return 0;
+        if (band_values(x, sh->map, sh->tv, sh->tk)) return -1;
+    }
+    return 1;
+}
+
+/* An aggregate whose filter and map have the shapes of agg_shape, over the lists L
+ * names, into r: per row the steps of ev_agg_step, each element's filter and map read
+ * in place; fn and the types are constants where the caller passes them (agg_plain). */
+static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const vec_val *L, agg_shape *sh,
+                                                             vec_val *r, int fn, int dbl, int elem_dbl) {
+    const ir_rulebook *rb = x->rb;
+    int vdbl = sh->map ? dbl : elem_dbl;
+    for (uint32_t i = 0; i < x->n; i++) {
+        if (!(L->uni ? L->uk : L->k[i])) {
+            r->v[i] = (rv){0}, r->k[i] = 0;
+            continue;
+        }
+        int64_t lv = L->uni ? L->u.i : L->v[i].i;
+        const ev_list *l = list_of(x, i, lv);
+        uint32_t cnt = l ? l->n : 0, f = (uint32_t)(lv & 0xff);
+        f = f ? f - 1 : 0;
+        ev_agg g;
+        ev_agg_init(&g);
+        for (uint32_t j = 0; j < cnt; j++) {
+            const rv *el = &l->v[(size_t)j * l->nfields];
+            int keep = 1, known = 1;
+            rv v = el[f];
+            if (sh->filter) keep = sh->fknown ? (el[sh->ffield].i == sh->fval.i) != sh->ne : -1;
+            if (sh->map) {
+                int16_t p = band_find(sh->map, rb, 0, v);
+                v = sh->tv[p + 1], known = sh->tk[p + 1];
+            }
+            ev_agg_step(&g, fn, dbl, keep, known, vdbl, v);
+        }
+        r->k[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &r->v[i]);
+    }
+}
+
 static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
     const ir_rulebook *rb = x->rb;
     int fn = (int)nd->c, dbl = TYPE_BASE(nd->type) == TY_NUMBER || TYPE_BASE(nd->type) == TY_MONEY;
@@ -823,6 +913,17 @@ static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
                                 l->v[(size_t)j * l->nfields + f]);
             r->k[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &r->v[i]);
         }
+        vec_release(x, mark);
+        return 0;
+    }
+    agg_shape *sh = push(x, sizeof *sh);
+    if (!sh) return -1;
+    int shaped = agg_shape_of(x, nd, sh);
+    if (shaped < 0) return -1;
+    if (shaped) {
+        if (fn == FN_SUM && dbl && elem_dbl && !sh->map) agg_shaped(x, &L, sh, r, FN_SUM, 1, 1);
+        else if (fn == FN_SUM && !dbl && !elem_dbl && sh->map) agg_shaped(x, &L, sh, r, FN_SUM, 0, 0);
+        else agg_shaped(x, &L, sh, r, fn, dbl, elem_dbl);
         vec_release(x, mark);
         return 0;
     }
