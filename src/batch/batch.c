@@ -254,9 +254,9 @@ static void *reader_main(void *arg) {
                 end = 1;
                 break;
             }
-            if (s->len + rec.len > s->cap) {
+            if (s->len + rec.len + BATCH_PAD > s->cap) {
                 size_t cap = s->cap ? s->cap : BLOCK_BYTES;
-                while (cap < s->len + rec.len) cap *= 2;
+                while (cap < s->len + rec.len + BATCH_PAD) cap *= 2;
                 char *b = realloc(s->buf, cap);
                 if (!b) {
                     x->reader_rc = TF_ENOMEM;
@@ -271,6 +271,7 @@ static void *reader_main(void *arg) {
             s->len += rec.len;
             s->recs[s->nrec++] = rec;
         }
+        if (s->buf) memset(s->buf + s->len, 0, BATCH_PAD);
         rows += s->nrec;
         s->bytes_end = x->rd.bytes;
         if (!s->nrec) break;

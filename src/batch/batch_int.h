@@ -28,12 +28,16 @@ typedef struct {
     uint32_t field;      /* REC_TOO_LONG: the field (0-based) where the limit was passed */
 } batch_rec;
 
+/* Bytes readable after a block's rows (zeros): a row's bytes are searched 64 at a time
+ * (fill.c) without copying its last ones. */
+#define BATCH_PAD 64
+
 /* A block: whole rows of the input and, once a worker is done, their output. */
 typedef struct {
     int state;                  /* SLOT_* (batch.c) */
     uint64_t seq, first_row;    /* first_row: the number of recs[0] (1-based) */
     uint64_t bytes_end;         /* input bytes read when the block was cut */
-    char *buf;
+    char *buf;                  /* len bytes of rows, then BATCH_PAD zeros (cap: all of them) */
     size_t len, cap;
     batch_rec recs[BATCH_ROWS];
     uint32_t nrec;

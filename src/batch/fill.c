@@ -247,40 +247,47 @@ static inline const char *find_byte(const char *p, const char *end, char c) {
     return p;
 }
 
-/* The positions of byte c (not NUL) among the 64 bytes from p, fewer at end: bit i is
- * p[i] == c. A row's commas are found 64 bytes at a time, where a search per field
- * would start over for each of its two dozen fields. */
-static inline uint64_t byte_mask64(const char *p, const char *end, char c) {
+/* The positions of bytes c and c2 (not NUL; c2 may be c) among the 64 bytes from p: bit
+ * i is p[i] == c || p[i] == c2. Reads the 64 bytes in place when lim (the end of what may
+ * be read) allows, else a copy of those before lim; bits past the caller's end are the
+ * caller's to clear (below). A row's commas, and a list's separators, are found 64
+ * bytes at a time, where a search per field would start over for each field. */
+static inline uint64_t byte_mask64(const char *p, const char *lim, char c, char c2) {
     char tail[64];
-    if (end - p < 64) { /* the row's last bytes: never read past them */
+    if (lim - p < 64) { /* never read past lim */
         memset(tail, 0, sizeof tail);
-        memcpy(tail, p, (size_t)(end - p));
+        memcpy(tail, p, (size_t)(lim - p));
         p = tail;
     }
     uint64_t m = 0;
 #ifdef __SSE2__
-    const __m128i pattern = _mm_set1_epi8(c);
+    const __m128i pattern = _mm_set1_epi8(c), pattern2 = _mm_set1_epi8(c2);
     for (int i = 0; i < 4; i++) {
         __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
-        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, pattern)) << (16 * i);
+        __m128i eq = _mm_or_si128(_mm_cmpeq_epi8(w, pattern), _mm_cmpeq_epi8(w, pattern2));
+        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(eq) << (16 * i);
     }
 #else
     const uint64_t ones = 0x0101010101010101ull, low7 = 0x7F7F7F7F7F7F7F7Full;
     for (int i = 0; i < 8; i++) {
-        uint64_t w;
+        uint64_t w, w2;
         memcpy(&w, p + 8 * i, 8);
-        w ^= ones * (unsigned char)c;                            /* the bytes c are now zero */
-        uint64_t zero = ~(((w & low7) + low7) | w | low7);       /* exactly their high bits */
-        uint64_t bits = (zero * 0x0002040810204081ull) >> 56;    /* one bit a byte, in order */
+        w2 = w ^ ones * (unsigned char)c2;
+        w ^= ones * (unsigned char)c;                                        /* the bytes c are now zero */
+        uint64_t zero = ~(((w & low7) + low7) | w | low7) | ~(((w2 & low7) + low7) | w2 | low7);
+        uint64_t bits = (zero * 0x0002040810204081ull) >> 56;                /* one bit a byte, in order */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
         bits = 0;
-        for (int j = 0; j < 8; j++) bits |= (uint64_t)(p[8 * i + j] == c) << j;
+        for (int j = 0; j < 8; j++) bits |= (uint64_t)(p[8 * i + j] == c || p[8 * i + j] == c2) << j;
 #endif
         m |= bits << (8 * i);
     }
 #endif
     return m;
 }
+
+/* The bits of the first n bytes of a 64-byte mask (all of them from 64 on). */
+static inline uint64_t below(ptrdiff_t n) { return n >= 64 ? ~0ull : (1ull << n) - 1; }
 
 /* A list of whole numbers in plain digits (`9;9;8;10`), the common list, read in one
  * pass into row k's list of input `in`: 1, or 0 when some item is not 1 to 12 digits
@@ -310,8 +317,10 @@ static int csv_int_list(batch_chunk *ch, uint32_t k, int in, const char *text, s
     return 1;
 }
 
-/* The list field text[0..len) of column col (input `in`) into row k's list. */
-static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, const char *text, size_t len) {
+/* The list field text[0..len) of column col (input `in`) into row k's list; its bytes may
+ * be read up to lim (>= text + len). */
+static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, const char *text, size_t len,
+                     const char *lim) {
     const tf_rules *r = ch->sc->r;
     const ir_input *def = &r->inputs[in];
     uint32_t nf = def->nfields ? def->nfields : 1;
@@ -327,20 +336,25 @@ static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, 
     if (pool_room(ch, items * nf)) return;
     size_t at = ch->npool;
     uint32_t count = 0;
-    const char *p = text, *end = text + len;
+    /* the separators (`;` between items, `:` between a record's fields), found 64 bytes
+     * at a time as the fields are read: one search for the whole field */
+    char fsep = nf > 1 ? ':' : ';';
+    const char *p = text, *end = text + len, *base = text;
+    uint64_t seps = byte_mask64(base, lim, ';', fsep) & below(end - base);
     char err[KIND_MSG];
-    while (p <= end) {
-        const char *ie = find_byte(p, end, ';'), *semi = ie < end ? ie : NULL;
-        const char *f = p;
+    for (;;) { /* the item from p */
+        const char *f = p, *fe = end;
         for (uint32_t fi = 0; fi < nf; fi++) {
-            const char *fe = ie;
-            if (fi + 1 < nf && (fe = find_byte(f, ie, ':')) == ie) fe = NULL;
-            if (!fe) {
-                reject(ch, k, "%s[%u]: \"%.*s\" has %u of the %u fields %s", def->name, count, (int)(ie - p > 60 ? 60 : ie - p),
+            while (!seps && end - base > 64) base += 64, seps = byte_mask64(base, lim, ';', fsep) & below(end - base);
+            fe = seps ? base + __builtin_ctzll(seps) : end;
+            seps &= seps - 1;
+            if (fi + 1 < nf && (fe == end || *fe == ';')) { /* fe: the item's end */
+                reject(ch, k, "%s[%u]: \"%.*s\" has %u of the %u fields %s", def->name, count, (int)(fe - p > 60 ? 60 : fe - p),
                        p, fi + 1, nf, "(name:value:..., in declared order)");
                 return;
             }
-            if (fi + 1 == nf && nf > 1 && find_byte(f, ie, ':') < ie) {
+            if (fi + 1 == nf && fe < end && *fe == ':') {
+                const char *ie = find_byte(fe, end, ';');
                 reject(ch, k, "%s[%u]: \"%.*s\" has more than the %u fields", def->name, count,
                        (int)(ie - p > 60 ? 60 : ie - p), p, nf);
                 return;
@@ -366,8 +380,8 @@ static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, 
             f = fe + 1;
         }
         count++;
-        if (!semi) break;
-        p = semi + 1;
+        if (fe == end) break;
+        p = fe + 1;
     }
     size_t cell = (size_t)in * BATCH_ROWS + k;
     ch->lists[cell] = (ev_list){count, nf, NULL};
@@ -375,8 +389,8 @@ static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, 
 }
 
 /* Field `col` of row k, text[0..len): into its column, or row k rejected. `stable`: the
- * text stays where it is while the chunk is in use (the block's bytes), so that the id
- * need not be copied. */
+ * text stays where it is while the chunk is in use (the block's bytes, with BATCH_PAD
+ * readable bytes after the row), so that the id need not be copied. */
 static inline __attribute__((always_inline)) void put_field(batch_chunk *ch, uint32_t k, uint32_t col,
                                                             const char *text, size_t len, int stable) {
     const batch_schema *sc = ch->sc;
@@ -401,7 +415,7 @@ static inline __attribute__((always_inline)) void put_field(batch_chunk *ch, uin
     if (!len) return; /* an empty field: not given */
     if (c->conv == CONV_LIST) {
         if (c->fconv[0] != CONV_INT || sc->r->inputs[c->input].nfields || !csv_int_list(ch, k, c->input, text, len))
-            csv_list(ch, k, c, c->input, text, len);
+            csv_list(ch, k, c, c->input, text, len, stable ? text + len + BATCH_PAD : text + len);
         return;
     }
     const tf_rules *r = sc->r;
@@ -433,6 +447,8 @@ static void csv_row(int term, void *user) {
     ch->rows_seen++;
 }
 
+/* Row k of a CSV block, text[0..len) (in the block's bytes, BATCH_PAD readable after
+ * them), into the chunk's columns. */
 static void fill_csv(batch_chunk *ch, uint32_t k, const char *text, uint32_t len) {
     ch->cur = k;
     ch->field = 0;
@@ -445,11 +461,11 @@ static void fill_csv(batch_chunk *ch, uint32_t k, const char *text, uint32_t len
     if (!memchr(text, '"', len)) {
         /* without a quote a row is its fields between commas, each trimmed of spaces and
          * tabs as libcsv trims them: split it here, at memchr's speed */
-        const char *p = text, *end = text + len, *base = text;
-        uint64_t commas = byte_mask64(base, end, ',');
+        const char *p = text, *end = text + len, *base = text, *lim = end + BATCH_PAD;
+        uint64_t commas = byte_mask64(base, lim, ',', ',') & below(end - base);
         uint32_t col = 0;
         for (;; col++) {
-            while (!commas && end - base > 64) commas = byte_mask64(base += 64, end, ',');
+            while (!commas && end - base > 64) base += 64, commas = byte_mask64(base, lim, ',', ',') & below(end - base);
             const char *c = commas ? base + __builtin_ctzll(commas) : NULL;
             commas &= commas - 1;
             const char *fe = c ? c : end, *fs = p;
