@@ -445,6 +445,17 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     vec_val B = {0}, E = {0};
     if (any_t && ev(x, nd->b, &B)) return -1;
     if (any_f && ev(x, nd->c, &E)) return -1;
+    if ((!any_t || B.uni) && (!any_f || E.uni)) { /* two values (`if with_spouse then 460 else 500`): by table */
+        rv tv[3] = {{0}, E.u, B.u};
+        uint8_t tk[3] = {0, any_f && E.uk, any_t && B.uk};
+        for (uint32_t i = 0; i < x->n; i++) {
+            uint32_t at = C.k[i] ? 1 + (C.v[i].i != 0) : 0;
+            res.v[i] = tv[at], res.k[i] = tk[at];
+        }
+        vec_release(x, mark);
+        *r = res;
+        return 0;
+    }
     for (uint32_t i = 0; i < x->n; i++) {
         const vec_val *s = C.k[i] ? (C.v[i].i ? &B : &E) : NULL;
         if (!s) res.v[i] = (rv){0}, res.k[i] = 0;
