@@ -57,8 +57,10 @@ static void puts_(out_t *o, const char *s) { put(o, s, strlen(s)); }
 
 /* A CSV field, quoted when it holds a delimiter, a quote or a line break. */
 static void put_csv(out_t *o, const char *s, size_t n) {
+    /* the bytes that make a field quoted, looked up without a branch (fields are short) */
+    static const uint8_t special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1};
     int quote = 0;
-    for (size_t i = 0; i < n && !quote; i++) quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    for (size_t i = 0; i < n; i++) quote |= special[(unsigned char)s[i]];
     if (!quote) {
         put(o, s, n);
         return;
@@ -101,12 +103,21 @@ static void put_json_str(out_t *o, const char *s, size_t n) {
 
 /* v in decimal into b (at least 21 bytes); returns b. */
 static char *fmt_u64(uint64_t v, char *b) {
+    /* two digits at a time, from the right */
+    static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                   "8081828384858687888990919293949596979899";
     char t[24];
-    int n = 0;
-    do t[n++] = (char)('0' + v % 10), v /= 10;
-    while (v);
-    for (int i = 0; i < n; i++) b[i] = t[n - 1 - i];
-    b[n] = 0;
+    int n = 24;
+    while (v >= 10) {
+        unsigned d = (unsigned)(v % 100);
+        v /= 100;
+        t[--n] = pairs[2 * d + 1];
+        t[--n] = pairs[2 * d];
+    }
+    if (v || n == 24) t[--n] = (char)('0' + v);
+    memcpy(b, t + n, (size_t)(24 - n));
+    b[24 - n] = 0;
     return b;
 }
 
