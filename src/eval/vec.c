@@ -362,12 +362,11 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
          * the caller releases only after reading it) */
         return ev(x, C.u.i ? nd->b : nd->c, r);
     }
-    int any_t = 0, any_f = 0;
-    for (uint32_t i = 0; i < x->n; i++)
-        if (C.k[i]) {
-            if (C.v[i].i) any_t = 1;
-            else any_f = 1;
-        }
+    int any_t = 0, any_f = 0; /* (usually both within the first rows) */
+    for (uint32_t i = 0; i < x->n && !(any_t && any_f); i++) {
+        any_t |= C.k[i] && C.v[i].i;
+        any_f |= C.k[i] && !C.v[i].i;
+    }
     vec_val res;
     if (column(x, &res)) return -1;
     size_t mark = vec_mark(x);
