@@ -622,6 +622,8 @@ static inline __attribute__((always_inline)) int16_t band_find(band_set *bs, con
     return band_scan(bs, rb, i, s);
 }
 
+static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const int16_t *pick, vec_val *r);
+
 /* The first band that holds, row by row: the bounds first (usually constants, then
  * compared as doubles once per distinct subject), then the value of each band some row
  * chose (usually constants too, then read from a table). */
@@ -639,6 +641,11 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
     if (!bs) return -1;
     for (uint32_t i = 0; i < x->n; i++)
         pick[i] = (S.uni ? S.uk : S.k[i]) ? band_find(bs, rb, i, S.uni ? S.u : S.v[i]) : -1;
+    int nested = bands_nested(x, nd, bs, pick, r);
+    if (nested) {
+        if (nested > 0) vec_release(x, mark);
+        return nested > 0 ? 0 : -1;
+    }
     int table = nb < 64; /* every value some row picked is the same for every row */
     for (uint32_t bi = 0; bi < nb; bi++) {
         if (bs->used[bi] && ev(x, rb->bands[nd->b + bi].val, &V[bi])) return -1;
@@ -715,6 +722,57 @@ static int table_bands(const vec_ctx *x, uint32_t n) {
     if (!const_bands(x, n)) return 0;
     const ir_node *s = &x->rb->nodes[nd->a];
     return cheap(x, nd->a) || (s->op == OP_LET && x->lets && !(x->plan->let_flags[s->a] & F_POINTS));
+}
+
+/* Bands whose values are constants or bands read by table themselves (the CRS's
+ * transferability: `>= two_or_more: bands first_low {...}`), for the picks of ev_bands:
+ * each row's value found in the table of the band it picked, where every inner bands node
+ * would be evaluated over every row. Returns 1 when done (r set), 0 when the values have
+ * not that shape, -1 on failure. */
+static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const int16_t *pick, vec_val *r) {
+    const ir_rulebook *rb = x->rb;
+    uint32_t nb = nd->c;
+    int any = 0;
+    if (nb >= 64) return 0;
+    for (uint32_t bi = 0; bi < nb; bi++) {
+        uint32_t v = rb->bands[nd->b + bi].val;
+        if (!bs->used[bi]) continue;
+        if (table_bands(x, v)) any = 1;
+        else if (!constant(x, v)) return 0;
+    }
+    if (!any) return 0;
+    band_set **in = push(x, nb * sizeof *in);
+    vec_val *S = push(x, nb * sizeof *S);
+    rv *tv = push(x, (size_t)nb * 65 * sizeof(rv));
+    uint8_t *tk = push(x, (size_t)nb * 65);
+    if (!in || !S || !tv || !tk) return -1;
+    for (uint32_t bi = 0; bi < nb; bi++) {
+        uint32_t v = rb->bands[nd->b + bi].val;
+        in[bi] = NULL;
+        if (!bs->used[bi]) continue;
+        if (!table_bands(x, v)) { /* a constant */
+            vec_val c;
+            if (ev(x, v, &c)) return -1;
+            tv[bi * 65] = c.u, tk[bi * 65] = c.uk;
+            continue;
+        }
+        const ir_node *vn = &rb->nodes[v];
+        if (ev(x, vn->a, &S[bi]) || !(in[bi] = band_setup(x, vn))) return -1;
+        if (!in[bi]->flat) return 0;
+        if (band_values(x, in[bi], &tv[bi * 65], &tk[bi * 65])) return -1;
+    }
+    for (uint32_t i = 0; i < x->n; i++) {
+        int p = pick[i];
+        rv v = {0};
+        uint8_t k = 0;
+        if (p >= 0 && !in[p]) v = tv[p * 65], k = tk[p * 65];
+        else if (p >= 0 && (S[p].uni ? S[p].uk : S[p].k[i])) {
+            int16_t q = band_find(in[p], rb, i, S[p].uni ? S[p].u : S[p].v[i]);
+            v = tv[p * 65 + q + 1], k = tk[p * 65 + q + 1];
+        }
+        r->v[i] = v, r->k[i] = k;
+    }
+    return 1;
 }
 
 /* `if C then bands S1 {...} else bands S2 {...}` (the CRS's "with a spouse, else" tables),
