@@ -838,13 +838,33 @@ static const ev_list *list_of(const vec_ctx *x, uint32_t k, int64_t lv) {
     return &rows->lists[(size_t)input * rows->stride + row_at(x, k)];
 }
 
-/* An aggregate without filter or map, over the lists L names, into r: per row the
- * steps of ev_agg_step, with fn and the types as constants where the caller passes
- * them, so that each use compiles to a loop of its own (an int sum, a min ...) instead
- * of deciding the function and the types at every element. */
+/* The aggregate fn without filter or map over list l (NULL: empty), its field f, into
+ * *out: the steps of ev_agg_step. Returns 1 when the value is known. */
+static inline __attribute__((always_inline)) int agg_list(const ev_list *l, uint32_t f, int fn, int dbl,
+                                                           int elem_dbl, rv *out) {
+    uint32_t cnt = l ? l->n : 0, nf = l ? l->nfields : 1;
+    ev_agg g;
+    ev_agg_init(&g);
+    if (fn == FN_COUNT) g.count = (int)cnt;
+    else
+        for (uint32_t j = 0; j < cnt; j++) ev_agg_step(&g, fn, dbl, 1, 1, elem_dbl, l->v[(size_t)j * nf + f]);
+    return ev_agg_end(&g, fn, dbl, out);
+}
+
+/* An aggregate without filter or map, over the lists L names, into r: agg_list per row,
+ * with fn and the types as constants where the caller passes them, so that each use
+ * compiles to a loop of its own (an int sum, a min ...) instead of deciding the function
+ * and the types at every element. */
 static inline __attribute__((always_inline)) void agg_plain(const vec_ctx *x, const vec_val *L, vec_val *r, int fn,
                                                             int dbl, int elem_dbl) {
     const vec_rows *rows = x->rows;
+    if (L->uni && L->uk && rows && rows->lists && !x->sel) { /* one list input, row by row: the usual case */
+        const ev_list *lists = &rows->lists[(size_t)(L->u.i >> 8) * rows->stride];
+        uint32_t f = (uint32_t)(L->u.i & 0xff);
+        f = f ? f - 1 : 0;
+        for (uint32_t i = 0; i < x->n; i++) r->k[i] = (uint8_t)agg_list(&lists[i], f, fn, dbl, elem_dbl, &r->v[i]);
+        return;
+    }
     for (uint32_t i = 0; i < x->n; i++) {
         if (!(L->uni ? L->uk : L->k[i])) {
             r->v[i] = (rv){0}, r->k[i] = 0;
@@ -852,14 +872,8 @@ static inline __attribute__((always_inline)) void agg_plain(const vec_ctx *x, co
         }
         int64_t lv = L->uni ? L->u.i : L->v[i].i;
         const ev_list *l = rows && rows->lists ? &rows->lists[(size_t)(lv >> 8) * rows->stride + row_at(x, i)] : NULL;
-        uint32_t cnt = l ? l->n : 0, f = (uint32_t)(lv & 0xff), nf = l ? l->nfields : 1;
-        f = f ? f - 1 : 0;
-        ev_agg g;
-        ev_agg_init(&g);
-        if (fn == FN_COUNT) g.count = (int)cnt;
-        else
-            for (uint32_t j = 0; j < cnt; j++) ev_agg_step(&g, fn, dbl, 1, 1, elem_dbl, l->v[(size_t)j * nf + f]);
-        r->k[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &r->v[i]);
+        uint32_t f = (uint32_t)(lv & 0xff);
+        r->k[i] = (uint8_t)agg_list(l, f ? f - 1 : 0, fn, dbl, elem_dbl, &r->v[i]);
     }
 }
 
