@@ -926,14 +926,18 @@ static int agg_shape_of(vec_ctx *x, const ir_node *nd, agg_shape *sh) {
 static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const vec_val *L, agg_shape *sh,
                                                              vec_val *r, int fn, int dbl, int elem_dbl) {
     const ir_rulebook *rb = x->rb;
+    const vec_rows *rows = x->rows;
     int vdbl = sh->map ? dbl : elem_dbl;
+    /* one list input for every row (the usual case): its lists by row, read in place */
+    const ev_list *lists = L->uni && L->uk && rows && rows->lists && !x->sel
+                               ? &rows->lists[(size_t)(L->u.i >> 8) * rows->stride] : NULL;
     for (uint32_t i = 0; i < x->n; i++) {
-        if (!(L->uni ? L->uk : L->k[i])) {
+        if (!lists && !(L->uni ? L->uk : L->k[i])) {
             r->v[i] = (rv){0}, r->k[i] = 0;
             continue;
         }
         int64_t lv = L->uni ? L->u.i : L->v[i].i;
-        const ev_list *l = list_of(x, i, lv);
+        const ev_list *l = lists ? &lists[i] : list_of(x, i, lv);
         uint32_t cnt = l ? l->n : 0, f = (uint32_t)(lv & 0xff);
         f = f ? f - 1 : 0;
         ev_agg g;
