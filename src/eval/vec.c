@@ -348,6 +348,17 @@ static int cheap(const vec_ctx *x, uint32_t n) {
 
 static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val *r);
 
+/* True when node n costs little more over every row of x than over some: what is cheap,
+ * or an aggregate without filter or map over a list input (read in place, agg_plain). An
+ * if whose branches are light is evaluated over every row and blended, rather than split
+ * (`if count(languages.en.clb) = 4 then min(languages.en.clb) else 0`). */
+static int light(const vec_ctx *x, uint32_t n) {
+    const ir_node *nd = &x->rb->nodes[n];
+    if (cheap(x, n)) return 1;
+    return nd->op == OP_AGG && nd->b == NODE_NONE && (uint32_t)nd->k.i == NODE_NONE && !x->sel &&
+           x->rb->nodes[nd->a].op == OP_LIST;
+}
+
 static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     size_t mark0 = vec_mark(x);
     vec_val C;
@@ -379,9 +390,9 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
             return 0;
         }
     }
-    if (any_t && any_f && x->n >= 32 && x->rows && !(cheap(x, nd->b) && cheap(x, nd->c))) {
-        /* (not inside an element context, and not for branches that cost nothing over
-         * every row: a constant, an input, a derived value) */
+    if (any_t && any_f && x->n >= 32 && x->rows && !(light(x, nd->b) && light(x, nd->c))) {
+        /* (not inside an element context, and not for branches that cost little over
+         * every row: light) */
         /* each branch over the rows that take it only: a subset context per branch, whose
          * derived values come from this context's (kept once for all rows) */
         const ir_node *cn = &x->rb->nodes[nd->a];
