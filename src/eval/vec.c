@@ -442,10 +442,10 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
             size_t m2 = vec_mark(x);
             vec_val V;
             if (ev(&sub, branch ? nd->b : nd->c, &V)) return x->failed = 1, -1;
-            for (uint32_t k = 0; k < m; k++) {
-                res.v[pos[k]] = V.uni ? V.u : V.v[k];
-                res.k[pos[k]] = V.uni ? V.uk : V.k[k];
-            }
+            if (V.uni)
+                for (uint32_t k = 0; k < m; k++) res.v[pos[k]] = V.u, res.k[pos[k]] = V.uk;
+            else
+                for (uint32_t k = 0; k < m; k++) res.v[pos[k]] = V.v[k], res.k[pos[k]] = V.k[k];
             vec_release(x, m2);
         }
         vec_release(x, mark);
