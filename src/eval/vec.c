@@ -221,10 +221,14 @@ static int ev_given(vec_ctx *x, const ir_node *nd, vec_val *r) {
     if (column(x, r)) return -1;
     const uint8_t *k = rows->known + (size_t)nd->a * rows->stride;
     const ev_list *l = rows->lists ? rows->lists + (size_t)nd->a * rows->stride : NULL;
+    memset(r->k, 1, x->n);
+    if (!x->sel && l) { /* the input's own columns, without a branch a row */
+        for (uint32_t i = 0; i < x->n; i++) r->v[i].i = (k[i] != 0) | (l[i].n != 0);
+        return 0;
+    }
     for (uint32_t i = 0; i < x->n; i++) {
         uint32_t j = row_at(x, i);
         r->v[i].i = k[j] || (l && l[j].n);
-        r->k[i] = 1;
     }
     return 0;
 }
