@@ -137,6 +137,15 @@ void *arena_array(arena *a, size_t n, size_t size)
     return arena_alloc(a, n * size);
 }
 
+void *arena_array_raw(arena *a, size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size) {
+        a->failed = true;
+        return NULL;
+    }
+    return take(a, n * size);
+}
+
 char *arena_strndup(arena *a, const char *s, size_t len)
 {
     if (len == SIZE_MAX) {

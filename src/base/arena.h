@@ -27,6 +27,9 @@ void arena_init(arena *a, size_t first_block, size_t limit);
 void *arena_alloc(arena *a, size_t size);
 /* An array of n elements of `size`; NULL when n * size overflows or on failure. */
 void *arena_array(arena *a, size_t n, size_t size);
+/* As arena_array, not zero-filled: for an array whose every element is written before
+ * it is read. */
+void *arena_array_raw(arena *a, size_t n, size_t size);
 /* A copy of size bytes of src (aligned as arena_alloc, not zero-filled first). */
 void *arena_dup(arena *a, const void *src, size_t size);
 /* A NUL-terminated copy of len bytes of s. */

@@ -992,16 +992,17 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
     if (!sel || !plan) return TF_ENOMEM;
     if (!m) return TF_OK;
     /* columns: the points of every item (what `points` reads), whether known, and the
-     * value of every maximum */
+     * value of every maximum; not zero-filled, since each is written before it is read
+     * (vec_eval, the memsets below, fold_points; mx[i] is read only where mk[i] is 1) */
     double **pts = arena_array(keep, ni + 1, sizeof(double *)), **mx = arena_array(keep, ni + 1, sizeof(double *));
     uint8_t **kn = arena_array(keep, ni + 1, sizeof(uint8_t *)), **mk = arena_array(keep, ni + 1, sizeof(uint8_t *));
-    rv *tv = arena_array(keep, m, sizeof(rv));
-    uint8_t *tk = arena_array(keep, m, 1);
+    rv *tv = arena_array_raw(keep, m, sizeof(rv));
+    uint8_t *tk = arena_array_raw(keep, m, 1);
     for (uint32_t i = 0; pts && mx && kn && mk && i <= ni; i++) {
-        pts[i] = arena_array(keep, m, sizeof(double));
-        kn[i] = arena_array(keep, m, 1);
-        mx[i] = arena_array(keep, m, sizeof(double));
-        mk[i] = arena_array(keep, m, 1);
+        pts[i] = arena_array_raw(keep, m, sizeof(double));
+        kn[i] = arena_array_raw(keep, m, 1);
+        mx[i] = arena_array_raw(keep, m, sizeof(double));
+        mk[i] = arena_array_raw(keep, m, 1);
     }
     if (arena_failed(keep)) return TF_ENOMEM;
     vec_ctx x = {.rb = rb, .plan = plan, .rows = ch->rows, .sel = m == n ? NULL : sel, .n = m,
