@@ -152,10 +152,8 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return k;
 }
 
-void jw_strn(jw *w, const char *s, size_t n)
+void jw_escape(const char *s, size_t n, void (*out)(void *ctx, const char *s, size_t n), void *ctx)
 {
-    sep(w);
-    put1(w, '"');
     const unsigned char *p = (const unsigned char *)s;
     size_t from = 0, i = 0;
     while (i < n) {
@@ -171,7 +169,8 @@ void jw_strn(jw *w, const char *s, size_t n)
                 continue;
             }
         }
-        put(w, s + from, i - from);
+        if (i > from)
+            out(ctx, s + from, i - from);
         char esc[8];
         const char *e = esc;
         switch (c) {
@@ -188,10 +187,23 @@ void jw_strn(jw *w, const char *s, size_t n)
             else
                 e = "\xEF\xBF\xBD"; /* not UTF-8: U+FFFD */
         }
-        put(w, e, strlen(e));
+        out(ctx, e, strlen(e));
         from = ++i;
     }
-    put(w, s + from, n - from);
+    if (n > from)
+        out(ctx, s + from, n - from);
+}
+
+static void put_piece(void *ctx, const char *s, size_t n)
+{
+    put(ctx, s, n);
+}
+
+void jw_strn(jw *w, const char *s, size_t n)
+{
+    sep(w);
+    put1(w, '"');
+    jw_escape(s, n, put_piece, w);
     put1(w, '"');
     w->more = true;
 }

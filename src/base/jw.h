@@ -54,6 +54,11 @@ void jw_key(jw *w, const char *key);
 void jw_str(jw *w, const char *s);
 void jw_strn(jw *w, const char *s, size_t n);
 void jw_int(jw *w, long long v);
+/* The inside of a JSON string for the n bytes at s — the escapes above, a byte that is
+ * not valid UTF-8 as U+FFFD, no quotes — handed to out(ctx, piece, length) in pieces, in
+ * order: for a writer with its own buffer (the batch's JSONL) that must give the same
+ * text as jw_strn. */
+void jw_escape(const char *s, size_t n, void (*out)(void *ctx, const char *s, size_t n), void *ctx);
 void jw_bool(jw *w, bool v);
 void jw_null(jw *w);
 

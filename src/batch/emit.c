@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "base/date.h"
+#include "base/jw.h"
 #include "batch/batch_int.h"
 
 int buf_put(char **b, size_t *len, size_t *cap, const char *s, size_t n) {
@@ -80,24 +81,12 @@ static void put_csv(out_t *o, const char *s, size_t n) {
     put(o, "\"", 1);
 }
 
-/* A JSON string (the value is valid UTF-8: the reader checked it). */
+static void put_piece(void *o, const char *s, size_t n) { put(o, s, n); }
+
+/* A JSON string, escaped as the library's JSON writer escapes (base/jw.h). */
 static void put_json_str(out_t *o, const char *s, size_t n) {
     put(o, "\"", 1);
-    size_t from = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        put(o, s + from, i - from);
-        char esc[8];
-        if (c == '"' || c == '\\') snprintf(esc, sizeof esc, "\\%c", c);
-        else if (c == '\n') snprintf(esc, sizeof esc, "\\n");
-        else if (c == '\r') snprintf(esc, sizeof esc, "\\r");
-        else if (c == '\t') snprintf(esc, sizeof esc, "\\t");
-        else snprintf(esc, sizeof esc, "\\u%04x", c);
-        puts_(o, esc);
-        from = i + 1;
-    }
-    put(o, s + from, n - from);
+    jw_escape(s, n, put_piece, o);
     put(o, "\"", 1);
 }
 

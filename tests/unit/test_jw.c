@@ -115,6 +115,40 @@ static void test_not_utf8(void **state)
     }
 }
 
+/* jw_escape, for writers with their own buffer, hands out in pieces exactly the inside
+ * of what jw_str writes. */
+static void append(void *ctx, const char *s, size_t n)
+{
+    char *buf = ctx;
+    size_t len = strlen(buf);
+    assert_true(n > 0);
+    assert_true(len + n < 256);
+    memcpy(buf + len, s, n);
+    buf[len + n] = '\0';
+}
+
+static void test_escape_in_pieces(void **state)
+{
+    (void)state;
+    static const char *const in[] = {"", "plain", "a\x01b\\c\"q\x1f", "\n\r\t\b\f/", "cut \xe4\xb8",
+                                     "caf\xc3\xa9 \xff end"};
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+        char pieces[256] = "\"";
+        jw_escape(in[i], strlen(in[i]), append, pieces);
+        append(pieces, "\"", 1);
+        jw w;
+        jw_init(&w, 0, 0);
+        jw_str(&w, in[i]);
+        char *whole = jw_finish(&w, NULL);
+        assert_non_null(whole);
+        assert_string_equal(pieces, whole);
+        free(whole);
+    }
+    char one[256] = "";
+    jw_escape("a\x01", 2, append, one);
+    assert_string_equal(one, "a\\u0001");
+}
+
 static void test_limit_is_sticky(void **state)
 {
     (void)state;
@@ -141,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_containers_as_jansson),
         cmocka_unit_test(test_not_utf8),
         cmocka_unit_test(test_limit_is_sticky),
+        cmocka_unit_test(test_escape_in_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
