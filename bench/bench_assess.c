@@ -72,7 +72,6 @@
 #define REPEATS 15     /* calls per case in the best-per-case measures */
 #define BATCH 16
 #define CASE_TEXT_MAX 2048
-#define REF_COPY_BYTES 4096
 #define AS_OF "2026-06-01"
 #define AIM_ASSESS_NS 2000.0
 
@@ -82,6 +81,7 @@
 #define ORDER_SEED 0x6f72646572ULL /* "order" */
 #define BENCH_NAME "bench_assess"
 #include "cases.h"
+#include "percall.h"
 
 /* `"name": ` with the comma a field after the first needs. */
 static void key(sb *b, const char *name)
@@ -432,58 +432,6 @@ static void make_case(char *buf, size_t cap, void (*gen)(sb *b))
     put(&b, "}");
 }
 
-/* ---- the harness ---------------------------------------------------------------------- */
-
-/* A measure: `op` runs one call on case k of the pool (k is 0 for the references). */
-typedef struct {
-    void (*op)(void *ctx, size_t k);
-    void *ctx;
-} bench_op;
-
-static double *samples;
-static size_t samples_cap;
-
-/* Runs `warm` untimed calls, then `calls` timed ones, each alone (batch 1) or by groups of
- * `batch`, the i-th on case order[i] (order: [warm + calls], or NULL for case 0); returns
- * the summary of the per-call times in ns. */
-static stats_summary measure(const bench_op *m, const uint16_t *order, size_t calls, size_t warm, size_t batch)
-{
-    for (size_t i = 0; i < warm; i++)
-        m->op(m->ctx, order ? order[i] : 0);
-    size_t n = calls / batch;
-    if (n > samples_cap)
-        die("more samples than room for them");
-    for (size_t k = 0; k < n; k++) {
-        const uint16_t *o = order ? order + warm + k * batch : NULL;
-        uint64_t t0 = bench_now_ns();
-        for (size_t j = 0; j < batch; j++)
-            m->op(m->ctx, o ? o[j] : 0);
-        uint64_t t1 = bench_now_ns();
-        samples[k] = (double)(t1 - t0) / (double)batch;
-    }
-    return stats_compute(samples, n);
-}
-
-/* Times every case of the pool REPEATS times in a row and keeps its fastest call: the
- * summary, over the cases, of what each case costs when nothing else interrupts it. A
- * burst of other work rarely spans all the repeats, so its max is the slowest case, not
- * the slowest moment of the machine: what "every call under the aim" is about. */
-static stats_summary best_per_case(const bench_op *m, size_t ncases)
-{
-    for (size_t k = 0; k < ncases; k++) {
-        double best = 0;
-        for (int r = 0; r < REPEATS; r++) {
-            uint64_t t0 = bench_now_ns();
-            m->op(m->ctx, k);
-            uint64_t t1 = bench_now_ns();
-            if (r == 0 || (double)(t1 - t0) < best)
-                best = (double)(t1 - t0);
-        }
-        samples[k] = best;
-    }
-    return stats_compute(samples, ncases);
-}
-
 /* ---- one scheme ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -500,22 +448,7 @@ typedef struct {
     char (*msg)[KIND_MSG];
     vec_rows one[POOL_SIZE]; /* each case as a chunk of one row */
     vec_rows all;            /* the pool as one chunk */
-    unsigned char copy_src[REF_COPY_BYTES], copy_dst[REF_COPY_BYTES];
 } bench;
-
-static void op_empty(void *ctx, size_t k)
-{
-    (void)k;
-    bench_clobber(ctx);
-}
-
-static void op_memcpy(void *ctx, size_t k)
-{
-    bench *b = ctx;
-    (void)k;
-    memcpy(b->copy_dst, b->copy_src, REF_COPY_BYTES);
-    bench_clobber(b->copy_dst);
-}
 
 static void op_assess(void *ctx, size_t k)
 {
@@ -778,7 +711,8 @@ int main(int argc, char **argv)
     b.ks = (kind_scratch){rules, plans, &stack, &keep, case_new(rules), NULL};
     if (!b.ks.view)
         die("out of memory");
-    memset(b.copy_src, 0x5a, sizeof b.copy_src);
+    static bench_ref ref;
+    memset(ref.src, 0x5a, sizeof ref.src);
 
     if (dump_json || dump_text) {
         for (size_t s = 0; s < nschemes; s++) {
@@ -799,7 +733,7 @@ int main(int argc, char **argv)
            "points_batch: the batch's scoring (the column evaluator), on the case as a chunk of 1 row, and on all\n"
            "%d cases of the pool as one chunk (per row)\n\n", POOL_SIZE);
 
-    bench_op empty = {op_empty, &b}, copy = {op_memcpy, &b};
+    bench_op empty = {ref_empty, &ref}, copy = {ref_memcpy, &ref};
     stats_summary r_empty = measure(&empty, NULL, 200000, WARMUP_CALLS, batch);
     stats_summary r_copy = measure(&copy, NULL, 200000, WARMUP_CALLS, batch);
 

@@ -62,7 +62,6 @@
 #define WARMUP_CALLS 2000
 #define REPEATS 15 /* calls per case in the best-per-case measure */
 #define CASE_TEXT_MAX 16384
-#define REF_COPY_BYTES 4096
 #define AS_OF "2026-06-01"
 #define AIM_PATHWAY_NS 20000.0
 
@@ -72,6 +71,7 @@
 #define ORDER_SEED 0x6f72646572ULL /* "order" */
 #define BENCH_NAME "bench_pathway"
 #include "cases.h"
+#include "percall.h"
 
 /* The statuses of a route's histories: `first` from the start, `then` from a day 1 to 9
  * years in; `first_alt` instead of `first` in alt_pct % of cases. */
@@ -138,54 +138,6 @@ static long make_case(char *buf, size_t cap, const route_history *h, int cn_fiel
     return away;
 }
 
-/* ---- the harness ---------------------------------------------------------------------- */
-
-/* A measure: `op` runs one call on case k of the pool (k is 0 for the references). */
-typedef struct {
-    void (*op)(void *ctx, size_t k);
-    void *ctx;
-} bench_op;
-
-static double *samples;
-static size_t samples_cap;
-
-/* Runs `warm` untimed calls, then `calls` calls each timed alone, the i-th on case
- * order[i] (order: [warm + calls], or NULL for case 0); leaves the per-call times in ns
- * in samples[0..calls), in call order. */
-static void run(const bench_op *m, const uint16_t *order, size_t calls, size_t warm)
-{
-    for (size_t i = 0; i < warm; i++)
-        m->op(m->ctx, order ? order[i] : 0);
-    if (calls > samples_cap)
-        die("more samples than room for them");
-    for (size_t k = 0; k < calls; k++) {
-        size_t c = order ? order[warm + k] : 0;
-        uint64_t t0 = bench_now_ns();
-        m->op(m->ctx, c);
-        uint64_t t1 = bench_now_ns();
-        samples[k] = (double)(t1 - t0);
-    }
-}
-
-/* Times every case of the pool REPEATS times in a row and keeps its fastest call, in
- * samples[0..ncases): what each case costs when nothing else interrupts it. A burst of
- * other work rarely spans all the repeats, so the max over the cases is the slowest
- * case, not the slowest moment of the machine: what "every call under the aim" is about. */
-static void best_per_case(const bench_op *m, size_t ncases)
-{
-    for (size_t k = 0; k < ncases; k++) {
-        double best = 0;
-        for (int r = 0; r < REPEATS; r++) {
-            uint64_t t0 = bench_now_ns();
-            m->op(m->ctx, k);
-            uint64_t t1 = bench_now_ns();
-            if (r == 0 || (double)(t1 - t0) < best)
-                best = (double)(t1 - t0);
-        }
-        samples[k] = best;
-    }
-}
-
 /* ---- one route ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -196,22 +148,7 @@ typedef struct {
     uint16_t *order; /* [warm + calls]: the pool index of the i-th call */
     tf_pathway_result *p;
     unsigned long errors;
-    unsigned char copy_src[REF_COPY_BYTES], copy_dst[REF_COPY_BYTES];
 } bench;
-
-static void op_empty(void *ctx, size_t k)
-{
-    (void)k;
-    bench_clobber(ctx);
-}
-
-static void op_memcpy(void *ctx, size_t k)
-{
-    bench *b = ctx;
-    (void)k;
-    memcpy(b->copy_dst, b->copy_src, REF_COPY_BYTES);
-    bench_clobber(b->copy_dst);
-}
 
 static void op_pathway(void *ctx, size_t k)
 {
@@ -272,7 +209,7 @@ static route_result run_route(bench *b, size_t calls)
     for (size_t i = 0; i < WARMUP_CALLS + calls; i++)
         b->order[i] = (uint16_t)(splitmix64(&order_state) % POOL_SIZE);
     bench_op op = {op_pathway, b};
-    run(&op, b->order, calls, WARMUP_CALLS);
+    time_calls(&op, b->order, calls, WARMUP_CALLS, 1);
     /* split by the case's eligibility before stats_compute sorts the samples */
     if (calls > MAX_CALLS)
         die("too many calls");
@@ -289,8 +226,7 @@ static route_result run_route(bench *b, size_t calls)
     route_result res = {stats_compute(samples, calls), stats_compute(yes, ny), stats_compute(no, nn), {0}};
     free(yes);
     free(no);
-    best_per_case(&op, POOL_SIZE);
-    res.best = stats_compute(samples, POOL_SIZE);
+    res.best = best_per_case(&op, POOL_SIZE);
     for (size_t i = 0; i < POOL_SIZE; i++) {
         tf_case_free(b->pool[i]);
         b->pool[i] = NULL;
@@ -336,18 +272,17 @@ int main(int argc, char **argv)
     samples = malloc(samples_cap * sizeof *samples);
     if (!b.p || !b.order || !samples)
         die("out of memory");
-    memset(b.copy_src, 0x5a, sizeof b.copy_src);
+    static bench_ref ref;
+    memset(ref.src, 0x5a, sizeof ref.src);
 
     machine_print();
     printf("as of %s, histories from %d years before; %zu calls per route after %d untimed; timing per call,\n"
            "one CLOCK_MONOTONIC pair around each call\n\n",
            AS_OF, YEARS, calls, WARMUP_CALLS);
 
-    bench_op empty = {op_empty, &b}, copy = {op_memcpy, &b};
-    run(&empty, NULL, 200000, WARMUP_CALLS);
-    stats_summary r_empty = stats_compute(samples, 200000);
-    run(&copy, NULL, 200000, WARMUP_CALLS);
-    stats_summary r_copy = stats_compute(samples, 200000);
+    bench_op empty = {ref_empty, &ref}, copy = {ref_memcpy, &ref};
+    stats_summary r_empty = measure(&empty, NULL, 200000, WARMUP_CALLS, 1);
+    stats_summary r_copy = measure(&copy, NULL, 200000, WARMUP_CALLS, 1);
 
     route_result res[MAX_ROUTES] = {0};
     int ran[MAX_ROUTES] = {0};
