@@ -65,6 +65,15 @@ typedef struct {
     uint8_t fconv[COL_FIELDS]; /* a list: the converter of each item's field (or the item) */
 } batch_col;
 
+/* An enum's members by a hash of their text (fill.c): a slot holds the member + 1 and its
+ * length, 0 (none) or ENUM_SCAN (two members share it: the members are compared in order). */
+#define ENUM_SLOTS 128
+#define ENUM_SCAN 255
+typedef struct {
+    uint8_t slot[ENUM_SLOTS];
+    uint8_t len[ENUM_SLOTS];
+} batch_members;
+
 /* The schema-bound part of a run, one per rule set (two for a diff of rule sets). */
 typedef struct {
     const tf_rules *r;
@@ -73,6 +82,7 @@ typedef struct {
     int has_id;
     vec_plan **plans;   /* [r->nbooks] */
     int16_t *ports;     /* [26 * 26 * 26]: the declared port of a three-letter code, or -1 */
+    batch_members *members; /* [r->nenums] */
     arena mem;
 } batch_schema;
 
@@ -92,6 +102,12 @@ typedef struct {
     uint8_t skip[BATCH_ROWS];
     char msg[BATCH_ROWS][KIND_MSG];
     uint32_t n;
+    /* CSV: the plain rows (fill.c), cut at their commas before their columns are read */
+    uint32_t *cuts;         /* [(ncols + 1) * BATCH_ROWS]: field j of row k starts at
+                             * cuts[j * BATCH_ROWS + k] in the block, and ends a byte
+                             * before field j + 1 */
+    uint16_t plain[BATCH_ROWS];
+    uint32_t nplain;
     /* CSV reading state */
     struct csv_parser csv;
     uint32_t field, row_fields, rows_seen;

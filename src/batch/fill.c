@@ -33,6 +33,21 @@
 enum { CONV_SLOW, CONV_ID, CONV_LIST, CONV_STRING, CONV_BOOL, CONV_INT, CONV_NUMBER, CONV_DURATION, CONV_DATE,
        CONV_COUNTRY, CONV_PORT, CONV_ENUM };
 
+/* The slot of a member's text s[0..n) (n > 0) in an enum's table: its length and its
+ * first and last two bytes, which tell apart the members of the rulebooks' enums
+ * (post_secondary_1y, post_secondary_2y); members that share a slot are compared in order. */
+static inline uint32_t member_slot(const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    return (uint32_t)(n * 37 + u[0] * 11 + u[n - 1] * 3 + (n > 1 ? u[n - 2] : 0)) % ENUM_SLOTS;
+}
+
+/* Whether member m (NUL-terminated) is the text s[0..n). */
+static inline int member_is(const char *m, const char *s, size_t n) {
+    size_t j = 0;
+    while (j < n && m[j] && m[j] == s[j]) j++;
+    return j == n && !m[n];
+}
+
 /* The converter of a scalar of type t. */
 static uint8_t conv_of(type_t t) {
     switch (TYPE_BASE(t)) {
@@ -64,6 +79,19 @@ tf_rc fill_plan(batch_schema *sc) {
         if (!def->nfields) c->fconv[0] = conv_of(def->elem);
         for (uint32_t f = 0; f < def->nfields && f < COL_FIELDS; f++) c->fconv[f] = conv_of(def->ftypes[f]);
     }
+    /* every enum's members by the hash of their text (member_slot) */
+    sc->members = r->nenums ? arena_array(&sc->mem, r->nenums, sizeof *sc->members) : NULL;
+    if (r->nenums && !sc->members) return TF_ENOMEM;
+    for (uint32_t e = 0; e < r->nenums; e++)
+        for (uint32_t m = 0; m < r->enums[e].nmembers; m++) {
+            const char *name = r->enums[e].members[m];
+            size_t n = strlen(name);
+            if (!n) continue;
+            uint32_t h = member_slot(name, n);
+            batch_members *t = &sc->members[e];
+            t->slot[h] = t->slot[h] || m + 1 >= ENUM_SCAN || n > UINT8_MAX ? ENUM_SCAN : (uint8_t)(m + 1);
+            t->len[h] = (uint8_t)n;
+        }
     /* a port code is three capital letters (or a declared id of another form, which
      * case_text_value finds): the first declared port of each code, as ir_port_find;
      * no index (every port to case_text_value) when the indexes do not fit */
@@ -133,13 +161,14 @@ static inline __attribute__((always_inline)) int conv_fast(const batch_schema *s
     }
     case CONV_ENUM: {
         const ir_enum *e = &sc->r->enums[TYPE_ARG(t)];
-        for (uint32_t i = 0; i < e->nmembers; i++) {
-            const char *m = e->members[i];
-            if (m[0] != s[0]) continue;
-            size_t j = 1;
-            while (j < n && m[j] && m[j] == s[j]) j++;
-            if (j == n && !m[n]) return out->i = i, 1;
+        const batch_members *tab = &sc->members[TYPE_ARG(t)];
+        uint32_t h = member_slot(s, n);
+        if (tab->slot[h] != ENUM_SCAN) { /* the one member of its slot, of length len[h] */
+            if (!tab->slot[h] || tab->len[h] != n || memcmp(e->members[tab->slot[h] - 1], s, n)) return 0;
+            return out->i = tab->slot[h] - 1, 1;
         }
+        for (uint32_t i = 0; i < e->nmembers; i++)
+            if (member_is(e->members[i], s, n)) return out->i = i, 1;
         return 0;
     }
     default: return 0;
@@ -157,13 +186,14 @@ int chunk_init(batch_chunk *ch, const batch_schema *sc) {
     ch->known = calloc(cells, 1);
     ch->lists = calloc(cells, sizeof(ev_list));
     ch->list_off = calloc(cells, sizeof(uint32_t));
+    ch->cuts = malloc(((size_t)sc->ncols + 1) * BATCH_ROWS * sizeof(uint32_t));
     ch->pool_cap = 1 << 16;
     ch->pool = malloc(ch->pool_cap * sizeof(rv));
     arena_init(&ch->strs, 1 << 16, 0);
     ch->jcase = case_new(r);
     if (csv_init(&ch->csv, 0)) ch->failed = 1;
     ch->rows = (vec_rows){BATCH_ROWS, ch->vals, ch->known, ch->lists};
-    return ch->vals && ch->known && ch->lists && ch->list_off && ch->pool && ch->jcase && !ch->failed ? 0 : -1;
+    return ch->vals && ch->known && ch->lists && ch->list_off && ch->cuts && ch->pool && ch->jcase && !ch->failed ? 0 : -1;
 }
 
 void chunk_free(batch_chunk *ch) {
@@ -171,6 +201,7 @@ void chunk_free(batch_chunk *ch) {
     free(ch->known);
     free(ch->lists);
     free(ch->list_off);
+    free(ch->cuts);
     free(ch->pool);
     arena_free(&ch->strs);
     tf_case_free(ch->jcase);
@@ -388,9 +419,41 @@ static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, 
     ch->list_off[cell] = (uint32_t)at;
 }
 
-/* Field `col` of row k, text[0..len): into its column, or row k rejected. `stable`: the
- * text stays where it is while the chunk is in use (the block's bytes, with BATCH_PAD
- * readable bytes after the row), so that the id need not be copied. */
+/* The valid UTF-8 text[0..len) of column c, row k: into its column, or row k rejected.
+ * `stable`: the text stays where it is while the chunk is in use (the block's bytes, with
+ * BATCH_PAD readable bytes after the row), so that the id need not be copied. */
+static inline __attribute__((always_inline)) void put_value(batch_chunk *ch, uint32_t k, const batch_col *c,
+                                                            uint8_t conv, const char *text, size_t len, int stable) {
+    const batch_schema *sc = ch->sc;
+    if (conv == CONV_ID) {
+        ch->id[k] = stable ? text : arena_strndup(&ch->strs, text, len);
+        ch->id_len[k] = (uint32_t)len;
+        if (!ch->id[k]) ch->failed = 1;
+        return;
+    }
+    if (!len) return; /* an empty field: not given */
+    if (conv == CONV_LIST) {
+        if (c->fconv[0] != CONV_INT || sc->r->inputs[c->input].nfields || !csv_int_list(ch, k, c->input, text, len))
+            csv_list(ch, k, c, c->input, text, len, stable ? text + len + BATCH_PAD : text + len);
+        return;
+    }
+    const tf_rules *r = sc->r;
+    const ir_input *def = &r->inputs[c->input];
+    size_t cell = (size_t)c->input * BATCH_ROWS + k;
+    int und;
+    if (conv == CONV_STRING) {
+        ch->vals[cell].s = arena_strndup(&ch->strs, text, len);
+        if (!ch->vals[cell].s) ch->failed = 1;
+    } else if (!conv_fast(sc, conv, def->type, text, len, &ch->vals[cell]) &&
+               case_text_value(r, def->name, def->type, text, len, &ch->vals[cell], &und, ch->msg[k], KIND_MSG)) {
+        ch->skip[k] = 1;
+        return;
+    }
+    ch->known[cell] = 1;
+}
+
+/* Field `col` of row k, text[0..len): into its column, or row k rejected (the first
+ * problem of a row wins: a field after it is not read). `stable` as put_value's. */
 static inline __attribute__((always_inline)) void put_field(batch_chunk *ch, uint32_t k, uint32_t col,
                                                             const char *text, size_t len, int stable) {
     const batch_schema *sc = ch->sc;
@@ -406,31 +469,7 @@ static inline __attribute__((always_inline)) void put_field(batch_chunk *ch, uin
                (unsigned)(unsigned char)text[bad], bad);
         return;
     }
-    if (c->conv == CONV_ID) {
-        ch->id[k] = stable ? text : arena_strndup(&ch->strs, text, len);
-        ch->id_len[k] = (uint32_t)len;
-        if (!ch->id[k]) ch->failed = 1;
-        return;
-    }
-    if (!len) return; /* an empty field: not given */
-    if (c->conv == CONV_LIST) {
-        if (c->fconv[0] != CONV_INT || sc->r->inputs[c->input].nfields || !csv_int_list(ch, k, c->input, text, len))
-            csv_list(ch, k, c, c->input, text, len, stable ? text + len + BATCH_PAD : text + len);
-        return;
-    }
-    const tf_rules *r = sc->r;
-    const ir_input *def = &r->inputs[c->input];
-    size_t cell = (size_t)c->input * BATCH_ROWS + k;
-    int und;
-    if (c->conv == CONV_STRING) {
-        ch->vals[cell].s = arena_strndup(&ch->strs, text, len);
-        if (!ch->vals[cell].s) ch->failed = 1;
-    } else if (!conv_fast(sc, c->conv, def->type, text, len, &ch->vals[cell]) &&
-               case_text_value(r, def->name, def->type, text, len, &ch->vals[cell], &und, ch->msg[k], KIND_MSG)) {
-        ch->skip[k] = 1;
-        return;
-    }
-    ch->known[cell] = 1;
+    put_value(ch, k, c, c->conv, text, len, stable);
 }
 
 /* libcsv: one field of the row being read (a row with quotes). */
@@ -445,6 +484,77 @@ static void csv_row(int term, void *user) {
     (void)term;
     batch_chunk *ch = user;
     ch->rows_seen++;
+}
+
+/* The common row — ASCII, without quotes, spaces or tabs, with as many fields as the
+ * header — cut at its commas, found 64 bytes at a time with the bytes that would need more
+ * (a quote, a space or a tab to trim, a byte of UTF-8 to check): row k's fields' starts
+ * into cuts (text is at offset off of the block; BATCH_PAD readable bytes after it).
+ * Returns 1, else 0 for any other row (fill_csv reads it field by field). */
+static int cut_plain(batch_chunk *ch, uint32_t k, const char *text, uint32_t off, uint32_t len) {
+#ifdef __SSE2__
+    enum { BLOCKS = 16 }; /* rows of up to 1,024 bytes */
+    uint32_t ncols = ch->sc->ncols;
+    if (len > 64 * BLOCKS) return 0;
+    uint64_t commas[BLOCKS];
+    uint32_t nblocks = (len + 63) / 64, nc = 0;
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), space = _mm_set1_epi8(' '),
+                  tab = _mm_set1_epi8('\t');
+    for (uint32_t b = 0; b < nblocks; b++) {
+        uint64_t cm = 0, odd = 0;
+        for (int i = 0; i < 4; i++) {
+            __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(text + 64 * b + 16 * i));
+            __m128i o = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmpeq_epi8(w, space)),
+                                     _mm_cmpeq_epi8(w, tab));
+            cm |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, comma)) << (16 * i);
+            odd |= (uint64_t)(uint16_t)(_mm_movemask_epi8(o) | _mm_movemask_epi8(w)) << (16 * i);
+        }
+        uint64_t in = below((ptrdiff_t)len - 64 * (ptrdiff_t)b);
+        if (odd & in) return 0;
+        commas[b] = cm & in;
+        nc += (uint32_t)__builtin_popcountll(commas[b]);
+    }
+    if (nc + 1 != ncols) return 0;
+    uint32_t *cut = ch->cuts + k;
+    *cut = off;
+    for (uint32_t b = 0; b < nblocks; b++)
+        for (uint64_t m = commas[b]; m; m &= m - 1) *(cut += BATCH_ROWS) = off + 64 * b + (uint32_t)__builtin_ctzll(m) + 1;
+    cut[BATCH_ROWS] = off + len + 1;
+    return 1;
+#else
+    (void)ch, (void)k, (void)text, (void)off, (void)len;
+    return 0;
+#endif
+}
+
+/* Column j of the plain rows of block buf, read by converter conv (the column's, a
+ * constant where this is inlined, so that each converter has a loop of its own). A row
+ * already rejected is not read further: the first problem of a row is its message, in the
+ * order of its fields, as when a row is read field by field. */
+static inline __attribute__((always_inline)) void plain_column(batch_chunk *ch, uint32_t j, const char *buf,
+                                                               uint8_t conv) {
+    const batch_col *c = &ch->sc->cols[j];
+    const uint32_t *at = ch->cuts + (size_t)j * BATCH_ROWS, *next = at + BATCH_ROWS;
+    for (uint32_t i = 0; i < ch->nplain; i++) {
+        uint32_t k = ch->plain[i];
+        if (ch->skip[k]) continue;
+        put_value(ch, k, c, conv, buf + at[k], next[k] - at[k] - 1, 1);
+    }
+}
+
+/* The columns of the plain rows of block buf, one column at a time. */
+static void fill_plain(batch_chunk *ch, const char *buf) {
+    if (!ch->nplain) return;
+    for (uint32_t j = 0; j < ch->sc->ncols; j++) {
+        switch (ch->sc->cols[j].conv) {
+#define CONV_CASE(k) case k: plain_column(ch, j, buf, k); break;
+            CONV_CASE(CONV_ID) CONV_CASE(CONV_LIST) CONV_CASE(CONV_STRING) CONV_CASE(CONV_BOOL) CONV_CASE(CONV_INT)
+            CONV_CASE(CONV_NUMBER) CONV_CASE(CONV_DURATION) CONV_CASE(CONV_DATE) CONV_CASE(CONV_COUNTRY)
+            CONV_CASE(CONV_PORT) CONV_CASE(CONV_ENUM)
+#undef CONV_CASE
+        default: plain_column(ch, j, buf, CONV_SLOW); break;
+        }
+    }
 }
 
 /* Row k of a CSV block, text[0..len) (in the block's bytes, BATCH_PAD readable after
@@ -561,6 +671,7 @@ void chunk_fill(batch_chunk *ch, const batch_slot *s, batch_format fmt) {
     const tf_rules *r = ch->sc->r;
     uint32_t n = s->nrec;
     ch->n = n;
+    ch->nplain = 0;
     ch->npool = 0;
     arena_reset(&ch->strs);
     /* the columns rows write into are emptied: with CSV, the header's (the others keep
@@ -590,8 +701,10 @@ void chunk_fill(batch_chunk *ch, const batch_slot *s, batch_format fmt) {
             continue;
         }
         if (fmt == BATCH_FMT_JSONL) fill_jsonl(ch, k, s->buf + rec->off, rec->len);
+        else if (cut_plain(ch, k, s->buf + rec->off, rec->off, rec->len)) ch->plain[ch->nplain++] = (uint16_t)k;
         else fill_csv(ch, k, s->buf + rec->off, rec->len);
     }
+    fill_plain(ch, s->buf);
     /* list pointers (the pool has stopped moving), defaults and required inputs */
     for (uint32_t i = 0; i < r->ninputs; i++) {
         const ir_input *def = &r->inputs[i];
