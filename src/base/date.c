@@ -11,6 +11,8 @@
  */
 #include "base/date.h"
 
+#include <string.h>
+
 #include <time.h>
 
 /* Floor division, for day and era arithmetic on negative numbers. */
@@ -101,14 +103,29 @@ bool date_parse(const char *s, size_t len, int32_t *out)
         {0, 0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335}};
     static const int8_t days[2][13] = {{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31},
                                        {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}};
-    if (s == NULL || len != 10 || s[4] != '-' || s[7] != '-')
+    if (s == NULL || len != 10)
         return false;
-    const unsigned char *u = (const unsigned char *)s; /* the eight digits, unrolled */
-    unsigned y0 = u[0] - 48u, y1 = u[1] - 48u, y2 = u[2] - 48u, y3 = u[3] - 48u;
-    unsigned m0 = u[5] - 48u, m1 = u[6] - 48u, d0 = u[8] - 48u, d1 = u[9] - 48u;
-    if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9))
+    /* "YYYY-MM-" as eight bytes (byte i of x is s[i]) and "DD" as two: the dashes in
+     * place, every other byte a digit (high nibble 3, and still 3 after adding 6), then the
+     * digits paired by one multiply: byte i of t is 10 * digit i + digit i + 1 */
+    const unsigned char *u = (const unsigned char *)s;
+    uint64_t x;
+    memcpy(&x, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    const uint64_t dashes = 0xFF0000FF00000000ull, ones = 0x0101010101010101ull;
+    if ((x & dashes) != 0x2D00002D00000000ull)
         return false;
-    unsigned y = y0 * 1000 + y1 * 100 + y2 * 10 + y3, m = m0 * 10 + m1, d = d0 * 10 + d1;
+    uint64_t dg = (x & ~dashes) | 0x3000003000000000ull; /* the dashes read as zeros */
+    if ((dg & ones * 0xF0) != ones * 0x30 || ((dg + ones * 6) & ones * 0xF0) != ones * 0x30)
+        return false;
+    unsigned d0 = u[8] - 48u, d1 = u[9] - 48u;
+    if ((d0 > 9) | (d1 > 9))
+        return false;
+    uint64_t v = dg - ones * 0x30, t = v * 10 + (v >> 8);
+    unsigned y = (unsigned)(t & 0xFF) * 100 + (unsigned)((t >> 16) & 0xFF), m = (unsigned)((t >> 40) & 0xFF),
+             d = d0 * 10 + d1;
     if (y < 1000 || m < 1 || m > 12 || d < 1)
         return false;
     unsigned leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

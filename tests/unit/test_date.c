@@ -135,6 +135,41 @@ static void test_parse_every_day(void **state)
     assert_false(date_parse("+025-01-01", 10, &d));
 }
 
+/* The reading the fast date_parse must equal: each byte on its own. */
+static bool parse_plain(const char *s, int32_t *out)
+{
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : s[i] < '0' || s[i] > '9')
+            return false;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (!date_valid(y, m, d))
+        return false;
+    *out = date_from_ymd(y, m, d);
+    return true;
+}
+
+/* Every byte value at every position of dates at the edges (a leap day, the ends of the
+ * range, a month's last day): date_parse reads the ten bytes at once, and no byte may be
+ * taken for a digit or a dash that is not one (0x3A-0x3F, 0x2F, 0xB0 ...). */
+static void test_parse_every_byte(void **state)
+{
+    (void)state;
+    static const char *const dates[] = {"2024-02-29", "1000-01-01", "9999-12-31", "1999-09-30", "2000-02-29"};
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++)
+        for (int at = 0; at < 10; at++)
+            for (int b = 0; b < 256; b++) {
+                char buf[11];
+                memcpy(buf, dates[i], 11);
+                buf[at] = (char)b;
+                int32_t got = -1, want = -1;
+                bool ok = date_parse(buf, 10, &got), ok_plain = parse_plain(buf, &want);
+                if (ok != ok_plain || got != (ok ? want : -1))
+                    fail_msg("date_parse(\"%s\" with byte %d = 0x%02X): %d %d, want %d %d", dates[i], at, b, ok,
+                             got, ok_plain, want);
+            }
+}
+
 static void test_parse(void **state)
 {
     (void)state;
@@ -250,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_1900_2100),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_parse_every_day),
+        cmocka_unit_test(test_parse_every_byte),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_time_parse),
         cmocka_unit_test(test_age),
