@@ -196,28 +196,33 @@ static int missing_under(const ir_rulebook *rb, const tf_case *c, uint32_t n, in
 /* ---- the per-row logic of a score, shared by tf_assess and points_batch ------------ */
 
 /* Sums group g of fold_points into its row values, member by member over the rows (the
- * same sums, in the same order per row), once every member that is itself a group has
- * been summed; caps it at its maximum. done[i] says item i is final. */
+ * same sums, in the same order per row: 0 + the first, then each next), once every
+ * member that is itself a group has been summed; caps it at its maximum. The group is
+ * known where every member is. done[i] says item i is final. The loops read and write
+ * distinct columns and decide nothing per row, so that the compiler may vectorise them. */
 static void fold_group(const ir_points *pt, uint32_t g, uint32_t n, double *const *pts, uint8_t *const *known,
                        double *const *mx, uint8_t *const *mk, uint8_t *done) {
     const ir_item *it = &pt->items[g];
     done[g] = 1; /* groups nest as a tree (each item has one owner): no member comes back */
     for (uint32_t m = 0; m < it->nmembers; m++)
         if (!done[it->members[m]]) fold_group(pt, it->members[m], n, pts, known, mx, mk, done);
-    double *sum = pts[1 + g];
-    uint8_t *gk = known[1 + g];
-    for (uint32_t k = 0; k < n; k++) sum[k] = 0;
+    double *restrict sum = pts[1 + g];
+    uint8_t *restrict gk = known[1 + g];
+    if (!it->nmembers)
+        for (uint32_t k = 0; k < n; k++) sum[k] = 0, gk[k] = 1;
     for (uint32_t m = 0; m < it->nmembers; m++) {
-        const double *p = pts[1 + it->members[m]];
-        const uint8_t *pk = known[1 + it->members[m]];
-        for (uint32_t k = 0; k < n; k++) {
-            sum[k] += p[k];
-            if (!pk[k]) gk[k] = 0;
-        }
+        const double *restrict p = pts[1 + it->members[m]];
+        const uint8_t *restrict pk = known[1 + it->members[m]];
+        if (m == 0)
+            for (uint32_t k = 0; k < n; k++) sum[k] = 0.0 + p[k], gk[k] = pk[k] != 0;
+        else
+            for (uint32_t k = 0; k < n; k++) sum[k] += p[k], gk[k] &= pk[k] != 0;
     }
-    if (it->max != NODE_NONE)
-        for (uint32_t k = 0; k < n; k++)
-            if (mk[g][k] && sum[k] > mx[g][k]) sum[k] = mx[g][k];
+    if (it->max != NODE_NONE) {
+        const double *restrict c = mx[g];
+        const uint8_t *restrict ck = mk[g];
+        for (uint32_t k = 0; k < n; k++) sum[k] = ck[k] && sum[k] > c[k] ? c[k] : sum[k];
+    }
 }
 
 /* Caps every factor at its maximum, sums the groups bottom-up (capped at theirs) and the
@@ -236,21 +241,25 @@ static void fold_points(const ir_points *pt, uint32_t n, double *const *pts, uin
         const ir_item *it = &pt->items[i];
         done[i] = !it->is_group || (only && !item_in(only, i));
         if (only && !item_in(only, i)) continue;
-        if (it->is_group) memset(known[1 + i], 1, n);
-        else if (it->max != NODE_NONE)
-            for (uint32_t k = 0; k < n; k++)
-                if (mk[i][k] && pts[1 + i][k] > mx[i][k]) pts[1 + i][k] = mx[i][k];
+        if (!it->is_group && it->max != NODE_NONE) {
+            double *restrict p = pts[1 + i];
+            const double *restrict c = mx[i];
+            const uint8_t *restrict ck = mk[i];
+            for (uint32_t k = 0; k < n; k++) p[k] = ck[k] && p[k] > c[k] ? c[k] : p[k];
+        }
     }
     /* groups, innermost first: a group's members are summed once all are done */
     for (uint32_t i = 0; i < ni; i++)
         if (!done[i]) fold_group(pt, i, n, pts, known, mx, mk, done);
-    for (uint32_t k = 0; k < n; k++) pts[0][k] = 0, known[0][k] = 1;
+    double *restrict total = pts[0];
+    uint8_t *restrict tk = known[0];
+    for (uint32_t k = 0; k < n; k++) total[k] = 0, tk[k] = 1;
     for (uint32_t i = 0; i < ni; i++)
-        if (pt->items[i].owner < 0)
-            for (uint32_t k = 0; k < n; k++) {
-                pts[0][k] += pts[1 + i][k];
-                if (!known[1 + i][k]) known[0][k] = 0;
-            }
+        if (pt->items[i].owner < 0) {
+            const double *restrict p = pts[1 + i];
+            const uint8_t *restrict pk = known[1 + i];
+            for (uint32_t k = 0; k < n; k++) total[k] += p[k], tk[k] &= pk[k] != 0;
+        }
 }
 
 /* The tier from the conditions evaluated with the points visible: cat[i] (category i's
@@ -968,6 +977,28 @@ void tf_assessment_print(const tf_assessment *a, FILE *out) {
 
 /* ---- a chunk of rows (kinds.h) --------------------------------------------------------- */
 
+/* Evaluates number node over x's rows into p[n] (0 where unknown, as score_at takes a
+ * factor's points) and known[n]. Returns 0, or -1 when the evaluator's scratch is
+ * exhausted. */
+static int eval_points(vec_ctx *x, uint32_t node, double *restrict p, uint8_t *restrict known) {
+    size_t mark = vec_mark(x);
+    vec_val v;
+    if (vec_eval_val(x, node, &v)) {
+        vec_release(x, mark);
+        return -1;
+    }
+    if (v.uni) {
+        double d = v.uk ? v.u.d : 0;
+        for (uint32_t k = 0; k < x->n; k++) p[k] = d, known[k] = v.uk;
+    } else {
+        const rv *restrict vv = v.v;
+        const uint8_t *restrict vk = v.k;
+        for (uint32_t k = 0; k < x->n; k++) p[k] = vk[k] ? vv[k].d : 0, known[k] = vk[k];
+    }
+    vec_release(x, mark);
+    return 0;
+}
+
 tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chunk *ch) {
     const ir_points *pt = rb->points;
     const vec_plan *plan = s->plans ? s->plans[rb - s->r->books] : NULL;
@@ -993,7 +1024,7 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
     if (!m) return TF_OK;
     /* columns: the points of every item (what `points` reads), whether known, and the
      * value of every maximum; not zero-filled, since each is written before it is read
-     * (vec_eval, the memsets below, fold_points; mx[i] is read only where mk[i] is 1) */
+     * (eval_points, fold_points; mx[i] is read only where mk[i] is 1) */
     double **pts = arena_array(keep, ni + 1, sizeof(double *)), **mx = arena_array(keep, ni + 1, sizeof(double *));
     uint8_t **kn = arena_array(keep, ni + 1, sizeof(uint8_t *)), **mk = arena_array(keep, ni + 1, sizeof(uint8_t *));
     rv *tv = arena_array_raw(keep, m, sizeof(rv));
@@ -1010,19 +1041,12 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
     if (vec_begin(&x)) return TF_ENOMEM;
     for (uint32_t i = 0; i < ni; i++) {
         const ir_item *it = &pt->items[i];
-        if (it->max != NODE_NONE) {
-            if (vec_eval(&x, it->max, tv, mk[i])) return TF_ENOMEM;
-            for (uint32_t k = 0; k < m; k++) mx[i][k] = tv[k].d;
-        } else {
-            memset(mk[i], 0, m);
-        }
-        if (it->is_group) continue;
-        if (vec_eval(&x, it->node, tv, kn[1 + i])) return TF_ENOMEM;
-        for (uint32_t k = 0; k < m; k++) pts[1 + i][k] = kn[1 + i][k] ? tv[k].d : 0;
+        if (it->max == NODE_NONE) memset(mk[i], 0, m);
+        else if (eval_points(&x, it->max, mx[i], mk[i])) return TF_ENOMEM;
+        if (!it->is_group && eval_points(&x, it->node, pts[1 + i], kn[1 + i])) return TF_ENOMEM;
     }
-    /* the same folding as score_at, over the chunk's columns */
-    for (uint32_t i = 0; i < ni; i++)
-        if (pt->items[i].is_group) memset(pts[1 + i], 0, m * sizeof(double));
+    /* the same folding as score_at, over the chunk's columns (a group's are written by
+     * fold_group) */
     fold_points(pt, m, pts, kn, mx, mk, NULL);
     x.points = (const double *const *)pts;
     /* the tier, with the points visible: category, pass mark and requirement conditions */
