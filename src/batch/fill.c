@@ -193,6 +193,11 @@ int chunk_init(batch_chunk *ch, const batch_schema *sc) {
     ch->jcase = case_new(r);
     if (csv_init(&ch->csv, 0)) ch->failed = 1;
     ch->rows = (vec_rows){BATCH_ROWS, ch->vals, ch->known, ch->lists};
+    /* every input's default in every row: an input that is not a column keeps it */
+    for (uint32_t i = 0; ch->vals && ch->known && i < r->ninputs; i++)
+        if (r->inputs[i].has_default)
+            for (size_t k = 0; k < BATCH_ROWS; k++)
+                ch->vals[(size_t)i * BATCH_ROWS + k] = r->inputs[i].deflt, ch->known[(size_t)i * BATCH_ROWS + k] = 1;
     return ch->vals && ch->known && ch->lists && ch->list_off && ch->cuts && ch->pool && ch->jcase && !ch->failed ? 0 : -1;
 }
 
@@ -705,8 +710,11 @@ void chunk_fill(batch_chunk *ch, const batch_slot *s, batch_format fmt) {
         else fill_csv(ch, k, s->buf + rec->off, rec->len);
     }
     fill_plain(ch, s->buf);
-    /* list pointers (the pool has stopped moving), defaults and required inputs */
-    for (uint32_t i = 0; i < r->ninputs; i++) {
+    /* list pointers (the pool has stopped moving) and defaults, in the columns rows wrote
+     * (the others keep their default from chunk_init); then the required inputs */
+    for (uint32_t j = 0; j < ncols; j++) {
+        int i = csv ? ch->sc->cols[j].input : (int)j;
+        if (i < 0) continue;
         const ir_input *def = &r->inputs[i];
         size_t at = (size_t)i * BATCH_ROWS;
         if (TYPE_BASE(def->type) == TY_LIST)
@@ -715,8 +723,11 @@ void chunk_fill(batch_chunk *ch, const batch_slot *s, batch_format fmt) {
         if (def->has_default)
             for (uint32_t k = 0; k < n; k++)
                 if (!ch->known[at + k]) ch->vals[at + k] = def->deflt, ch->known[at + k] = 1;
-        if (def->required)
-            for (uint32_t k = 0; k < n; k++)
-                if (!ch->known[at + k]) reject(ch, k, "%s: missing", def->name);
+    }
+    for (uint32_t i = 0; i < r->ninputs; i++) {
+        if (!r->inputs[i].required) continue;
+        size_t at = (size_t)i * BATCH_ROWS;
+        for (uint32_t k = 0; k < n; k++)
+            if (!ch->known[at + k]) reject(ch, k, "%s: missing", r->inputs[i].name);
     }
 }
