@@ -23,7 +23,6 @@
 #include "batch/batch_int.h"
 
 enum { SLOT_FREE, SLOT_FILLED, SLOT_DONE };
-#define MAX_PARTS 64
 #define BLOCK_BYTES ((size_t)1 << 20) /* a block is cut at this many bytes, or BATCH_ROWS rows */
 
 typedef struct {
@@ -33,7 +32,7 @@ typedef struct {
     int nsc;                        /* schemas: 1, or 2 for two rule sets */
     batch_schema sc[2];
     batch_eval ev[2];
-    batch_part parts[2][MAX_PARTS];
+    batch_part parts[2][BATCH_PARTS_MAX];
     int nparts[2], all;
     batch_reader rd;
     batch_slot *slots;
@@ -56,12 +55,12 @@ static tf_rc find_parts(run_ctx *x, int e, char *err, size_t errlen) {
     batch_part *p = x->parts[e];
     int n = 0;
     if (ev->kind == BATCH_CHECK || ev->kind == BATCH_ALL) p[n++] = (batch_part){BATCH_CHECK, NULL, "entry"};
-    for (uint32_t b = 0; b < r->nbooks && n < MAX_PARTS; b++) {
+    for (uint32_t b = 0; b < r->nbooks && n < BATCH_PARTS_MAX; b++) {
         const ir_rulebook *rb = &r->books[b];
         if (rb->points && (ev->kind == BATCH_ALL || (ev->kind == BATCH_SCHEME && !strcmp(rb->id, ev->id))))
             p[n++] = (batch_part){BATCH_SCHEME, rb, rb->id};
     }
-    for (uint32_t b = 0; b < r->nbooks && n < MAX_PARTS; b++) {
+    for (uint32_t b = 0; b < r->nbooks && n < BATCH_PARTS_MAX; b++) {
         const ir_rulebook *rb = &r->books[b];
         if (rb->pathway && (ev->kind == BATCH_ALL || (ev->kind == BATCH_ROUTE && !strcmp(rb->id, ev->id))))
             p[n++] = (batch_part){BATCH_ROUTE, rb, rb->id};
@@ -81,8 +80,8 @@ typedef struct {
     kind_scratch ks[2];
     vec_stack stack;
     arena keep;
-    kind_result *res[2][MAX_PARTS];
-    char (*msg[2][MAX_PARTS])[KIND_MSG];
+    kind_result *res[2][BATCH_PARTS_MAX];
+    char (*msg[2][BATCH_PARTS_MAX])[KIND_MSG];
 } worker;
 
 static void worker_free(run_ctx *x, worker *w) {
@@ -92,7 +91,7 @@ static void worker_free(run_ctx *x, worker *w) {
         pathway_scratch_free(w->ks[s].pathway_scratch);
     }
     for (int e = 0; e < 2; e++)
-        for (int p = 0; p < MAX_PARTS; p++) {
+        for (int p = 0; p < BATCH_PARTS_MAX; p++) {
             free(w->res[e][p]);
             free(w->msg[e][p]);
         }

@@ -161,7 +161,9 @@ int reader_next(batch_reader *rd, batch_rec *rec, const char **text);
 
 /* ---- output (emit.c) ------------------------------------------------------------------ */
 
-/* One kind evaluated over a chunk. */
+/* One kind evaluated over a chunk; a run evaluates at most BATCH_PARTS_MAX (--all: the
+ * check, every scheme and every route). */
+#define BATCH_PARTS_MAX 64
 typedef struct {
     batch_kind kind;               /* BATCH_CHECK, BATCH_SCHEME or BATCH_ROUTE */
     const ir_rulebook *rb;         /* the scheme's or route's rulebook */

@@ -56,31 +56,6 @@ static inline void put(out_t *o, const char *s, size_t n) {
 }
 static void puts_(out_t *o, const char *s) { put(o, s, strlen(s)); }
 
-/* A CSV field, quoted when it holds a delimiter, a quote or a line break. */
-static void put_csv(out_t *o, const char *s, size_t n) {
-    /* the bytes that make a field quoted, looked up without a branch (fields are short) */
-    static const uint8_t special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1};
-    int quote = 0;
-    for (size_t i = 0; i < n; i++) quote |= special[(unsigned char)s[i]];
-    if (!quote) {
-        put(o, s, n);
-        return;
-    }
-    put(o, "\"", 1);
-    const char *p = s, *end = s + n;
-    while (p < end) {
-        const char *q = memchr(p, '"', (size_t)(end - p));
-        if (!q) {
-            put(o, p, (size_t)(end - p));
-            break;
-        }
-        put(o, p, (size_t)(q - p) + 1);
-        put(o, "\"", 1);
-        p = q + 1;
-    }
-    put(o, "\"", 1);
-}
-
 static void put_piece(void *o, const char *s, size_t n) { put(o, s, n); }
 
 /* A JSON string, escaped as the library's JSON writer escapes (base/jw.h). */
@@ -90,24 +65,24 @@ static void put_json_str(out_t *o, const char *s, size_t n) {
     put(o, "\"", 1);
 }
 
-/* v in decimal into b (at least 21 bytes); returns b. */
+/* v in decimal into b (at least 21 bytes), NUL-terminated; returns the end (the NUL). */
 static char *fmt_u64(uint64_t v, char *b) {
-    /* two digits at a time, from the right */
+    /* two digits at a time, from the right, in place: the digits counted first */
     static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                    "8081828384858687888990919293949596979899";
-    char t[24];
-    int n = 24;
+    int n = 1;
+    for (uint64_t t = v; t >= 10; t /= 10) n++;
+    char *p = b + n;
+    *p = 0;
     while (v >= 10) {
         unsigned d = (unsigned)(v % 100);
         v /= 100;
-        t[--n] = pairs[2 * d + 1];
-        t[--n] = pairs[2 * d];
+        *--p = pairs[2 * d + 1];
+        *--p = pairs[2 * d];
     }
-    if (v || n == 24) t[--n] = (char)('0' + v);
-    memcpy(b, t + n, (size_t)(24 - n));
-    b[24 - n] = 0;
-    return b;
+    if (p > b) *--p = (char)('0' + v);
+    return b + n;
 }
 
 /* A number as the single-case JSON writes it: whole numbers without a point. */
@@ -189,56 +164,124 @@ void emit_header(FILE *out, batch_format fmt, const batch_part *parts, int npart
     fputs(",error\n", out);
 }
 
-/* The result columns of one part, as CSV fields or JSON members. */
-static void part_fields(out_t *o, const tf_rules *r, batch_format fmt, const batch_part *p, const kind_result *res,
-                        const char *msg, int all) {
-    char b1[64], b2[64], rb[300], d[11];
-    int json = fmt == BATCH_FMT_JSONL, ok = !res->status;
-    const char *reason = emit_reason(r, p, res, msg, rb, sizeof rb);
-#define FIELD(name, text, is_str)                                                          \
-    do {                                                                                   \
-        const char *t_ = (text);                                                           \
-        if (json) {                                                                        \
-            puts_(o, ",\"");                                                               \
-            puts_(o, (name));                                                              \
-            puts_(o, "\":");                                                               \
-            if (!t_ || !*t_) puts_(o, "null");                                             \
-            else if (is_str) put_json_str(o, t_, strlen(t_));                              \
-            else puts_(o, t_);                                                             \
-        } else {                                                                           \
-            put(o, ",", 1);                                                                \
-            if (t_) put_csv(o, t_, strlen(t_));                                            \
-        }                                                                                  \
-    } while (0)
+/* A result column of an output row: its name (JSON), its text (NULL: none; JSON null)
+ * and whether JSON writes it as a string. */
+typedef struct {
+    const char *name;
+    const char *s;
+    size_t n;
+    int str;
+} field_t;
+
+/* Room for the texts of a row's fields. */
+typedef struct {
+    char b1[32], b2[32], rb[300], d[11], key[200];
+} field_buf;
+
+static void field(field_t **f, const char *name, const char *s, int str) {
+    **f = (field_t){name, s && *s ? s : NULL, s ? strlen(s) : 0, str};
+    ++*f;
+}
+
+/* The result columns of part p for a row (res, and its message msg): at most 4, into f;
+ * returns their number. Their texts live in b or in the rules. */
+static int part_fields(field_t *f, field_buf *b, const tf_rules *r, const batch_part *p, const kind_result *res,
+                       const char *msg, int all) {
+    field_t *f0 = f;
+    int ok = !res->status;
+    const char *reason = emit_reason(r, p, res, msg, b->rb, sizeof b->rb);
     if (all) {
-        char key[200];
-        const char *dec = emit_decision(r, p, res, b1, sizeof b1);
-        if (p->kind == BATCH_SCHEME && ok) fmt_num(res->total, b2, sizeof b2), dec = b2;
-        FIELD(p->label, ok ? dec : NULL, p->kind != BATCH_SCHEME);
-        snprintf(key, sizeof key, "%s.reason", p->label);
-        FIELD(key, reason, 1);
-        return;
+        const char *dec = emit_decision(r, p, res, b->b1, sizeof b->b1);
+        if (p->kind == BATCH_SCHEME && ok) fmt_num(res->total, b->b2, sizeof b->b2), dec = b->b2;
+        field(&f, p->label, ok ? dec : NULL, p->kind != BATCH_SCHEME);
+        snprintf(b->key, sizeof b->key, "%s.reason", p->label);
+        field(&f, b->key, reason, 1);
+        return (int)(f - f0);
     }
     switch (p->kind) {
     case BATCH_CHECK:
-        FIELD("outcome", ok ? emit_decision(r, p, res, b1, sizeof b1) : NULL, 1);
-        FIELD("latest_departure", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, d) : NULL, 1);
+        field(&f, "outcome", ok ? emit_decision(r, p, res, b->b1, sizeof b->b1) : NULL, 1);
+        field(&f, "latest_departure", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, b->d) : NULL, 1);
         break;
     case BATCH_SCHEME:
-        fmt_num(res->total, b1, sizeof b1);
-        FIELD("total", ok ? b1 : NULL, 0);
-        FIELD("category", ok && res->category >= 0 ? p->rb->points->categories[res->category].name : NULL, 1);
-        FIELD("passes", ok && res->passes >= 0 ? (res->passes ? "true" : "false") : NULL, 0);
+        fmt_num(res->total, b->b1, sizeof b->b1);
+        field(&f, "total", ok ? b->b1 : NULL, 0);
+        field(&f, "category", ok && res->category >= 0 ? p->rb->points->categories[res->category].name : NULL, 1);
+        field(&f, "passes", ok && res->passes >= 0 ? (res->passes ? "true" : "false") : NULL, 0);
         break;
     default:
-        FIELD("eligible", ok ? (res->passes > 0 ? "true" : "false") : NULL, 0);
-        FIELD("earliest_date", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, d) : NULL, 1);
-        fmt_num(res->total, b2, sizeof b2);
-        FIELD("counted_days", ok ? b2 : NULL, 0);
+        field(&f, "eligible", ok ? (res->passes > 0 ? "true" : "false") : NULL, 0);
+        field(&f, "earliest_date", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, b->d) : NULL, 1);
+        fmt_num(res->total, b->b2, sizeof b->b2);
+        field(&f, "counted_days", ok ? b->b2 : NULL, 0);
         break;
     }
-    FIELD("reason", reason, 1);
-#undef FIELD
+    field(&f, "reason", reason, 1);
+    return (int)(f - f0);
+}
+
+/* The fields as JSON members. */
+static void put_json_fields(out_t *o, const field_t *f, int n) {
+    for (int i = 0; i < n; i++) {
+        puts_(o, ",\"");
+        puts_(o, f[i].name);
+        puts_(o, "\":");
+        if (!f[i].s) puts_(o, "null");
+        else if (f[i].str) put_json_str(o, f[i].s, f[i].n);
+        else put(o, f[i].s, f[i].n);
+    }
+}
+
+/* Room for n more bytes at the end of o: where they go, or NULL (out of memory). */
+static char *room(out_t *o, size_t n) {
+    if (o->failed) return NULL;
+    if (*o->len + n + 1 > *o->cap) {
+        size_t c = *o->cap ? *o->cap : 1 << 16;
+        while (c < *o->len + n + 1) c *= 2;
+        char *p = realloc(*o->b, c);
+        if (!p) return o->failed = 1, NULL;
+        *o->b = p;
+        *o->cap = c;
+    }
+    return *o->b + *o->len;
+}
+
+/* The CSV field s[0..n) at p, which has room for 2n + 2 bytes (a quote doubled, and the
+ * two around): quoted when it holds a delimiter, a quote or a line break. Returns the
+ * end. */
+static char *csv_at(char *p, const char *s, size_t n) {
+    /* the bytes that make a field quoted, looked up without a branch (fields are short) */
+    static const uint8_t special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1};
+    int quote = 0;
+    for (size_t i = 0; i < n; i++) quote |= special[(unsigned char)s[i]];
+    if (!quote) return (char *)memcpy(p, s, n) + n;
+    *p++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') *p++ = '"';
+        *p++ = s[i];
+    }
+    *p++ = '"';
+    return p;
+}
+
+/* A CSV row: its number, its id (or none), the fields and the error message (or none). */
+static void put_csv_row(out_t *o, const char *num, size_t numn, const char *id, size_t idn, const field_t *f, int nf,
+                        const char *err) {
+    size_t errn = err ? strlen(err) : 0, need = numn + 2 * idn + 2 * errn + 8;
+    for (int i = 0; i < nf; i++) need += 2 * f[i].n + 3;
+    char *p = room(o, need), *start = p;
+    if (!p) return;
+    p = (char *)memcpy(p, num, numn) + numn;
+    *p++ = ',';
+    if (id) p = csv_at(p, id, idn);
+    for (int i = 0; i < nf; i++) {
+        *p++ = ',';
+        if (f[i].s) p = csv_at(p, f[i].s, f[i].n);
+    }
+    *p++ = ',';
+    if (err) p = csv_at(p, err, errn);
+    *p++ = '\n';
+    *o->len += (size_t)(p - start);
 }
 
 int emit_chunk(batch_slot *s, const batch_chunk *ch, batch_format fmt, const batch_part *parts, int nparts, int all,
@@ -248,64 +291,48 @@ int emit_chunk(batch_slot *s, const batch_chunk *ch, batch_format fmt, const bat
     int json = fmt == BATCH_FMT_JSONL;
     s->nbad = 0;
     s->first_msg[0] = 0;
+    field_t fields[4 * BATCH_PARTS_MAX];
+    field_buf bufs[BATCH_PARTS_MAX];
     for (uint32_t k = 0; k < ch->n; k++) {
         char num[32];
-        fmt_u64(s->first_row + k, num);
+        size_t numn = (size_t)(fmt_u64(s->first_row + k, num) - num);
         /* a row is rejected when it could not be read, or (one kind alone) decided */
         const char *err = ch->skip[k] ? ch->msg[k] : NULL;
         if (!err && !all && res[0][k].status) err = msg[0][k];
         s->bad[k] = err != NULL;
         if (err && !s->nbad++) snprintf(s->first_msg, sizeof s->first_msg, "row %s: %s", num, err);
+        int nf = 0;
+        if (ch->skip[k]) {
+            /* the row was not read: empty results and the reason (JSON: the first part's) */
+            kind_result none;
+            kind_result_clear(&none);
+            none.status = TF_ECASE;
+            for (int p = 0; p < nparts && !(json && p); p++) {
+                const char *rsn = emit_reason(r, &parts[p], &none, err, bufs[p].rb, sizeof bufs[p].rb);
+                int empty = json ? 0 : all ? 1 : parts[p].kind == BATCH_CHECK ? 2 : 3;
+                for (int c = 0; c < empty; c++) fields[nf++] = (field_t){NULL, NULL, 0, 0};
+                field_t *f = &fields[nf++];
+                field(&f, "reason", rsn, 1);
+            }
+        } else {
+            for (int p = 0; p < nparts; p++)
+                nf += part_fields(&fields[nf], &bufs[p], r, &parts[p], &res[p][k], msg[p][k], all);
+        }
         if (json) {
             puts_(&o, "{\"row\":");
-            puts_(&o, num);
+            put(&o, num, numn);
             if (ch->id[k]) {
                 puts_(&o, ",\"id\":");
                 put_json_str(&o, ch->id[k], ch->id_len[k]);
             }
-        } else {
-            puts_(&o, num);
-            put(&o, ",", 1);
-            if (ch->id[k]) put_csv(&o, ch->id[k], ch->id_len[k]);
-        }
-        if (ch->skip[k]) {
-            /* the row was not read: empty results, its reason and message */
-            kind_result none;
-            kind_result_clear(&none);
-            none.status = TF_ECASE;
-            char rb[300];
-            for (int p = 0; p < nparts; p++) {
-                if (json && p) continue;
-                if (json) {
-                    puts_(&o, ",\"reason\":");
-                    const char *rsn = emit_reason(r, &parts[p], &none, err, rb, sizeof rb);
-                    put_json_str(&o, rsn, strlen(rsn));
-                } else if (all) {
-                    put(&o, ",", 1);
-                    put(&o, ",", 1);
-                    const char *rsn = emit_reason(r, &parts[p], &none, err, rb, sizeof rb);
-                    put_csv(&o, rsn, strlen(rsn));
-                } else {
-                    int ncols = parts[p].kind == BATCH_CHECK ? 2 : 3;
-                    for (int c = 0; c < ncols; c++) put(&o, ",", 1);
-                    put(&o, ",", 1);
-                    const char *rsn = emit_reason(r, &parts[p], &none, err, rb, sizeof rb);
-                    put_csv(&o, rsn, strlen(rsn));
-                }
-            }
-        } else {
-            for (int p = 0; p < nparts; p++) part_fields(&o, r, fmt, &parts[p], &res[p][k], msg[p][k], all);
-        }
-        if (json) {
+            put_json_fields(&o, fields, nf);
             if (err) {
                 puts_(&o, ",\"error\":");
                 put_json_str(&o, err, strlen(err));
             }
             puts_(&o, "}\n");
         } else {
-            put(&o, ",", 1);
-            if (err) put_csv(&o, err, strlen(err));
-            put(&o, "\n", 1);
+            put_csv_row(&o, num, numn, ch->id[k], ch->id_len[k], fields, nf, err);
         }
         s->row_end[k] = (uint32_t)s->out_len;
     }
