@@ -156,6 +156,24 @@ int vec_begin(vec_ctx *x) {
 /* ---- evaluation ------------------------------------------------------------------------- */
 
 static int ev(vec_ctx *x, uint32_t n, vec_val *r);
+static int ev_as(vec_ctx *x, uint32_t n, vec_val *r, int dbl);
+
+/* OP_I2D of EV_UNARY applied to a (known: k): the whole number as a double, or 0 where
+ * unknown. The fused paths (ev_as) convert a table's entries with it instead of a
+ * result's every row. */
+static inline rv i2d(rv a, uint8_t k) {
+    rv o = {0};
+#define VEC_I2D(op_, result) \
+    if (op_ == OP_I2D && k) result;
+    EV_UNARY(VEC_I2D)
+#undef VEC_I2D
+    return o;
+}
+
+/* With dbl, converts the n entries of a table of values (tv, known tk) by i2d. */
+static void conv_table(rv *tv, const uint8_t *tk, uint32_t n, int dbl) {
+    for (uint32_t i = 0; dbl && i < n; i++) tv[i] = i2d(tv[i], tk[i]);
+}
 
 /* The row of `rows` at position k of a root context. */
 static inline uint32_t row_at(const vec_ctx *x, uint32_t k) { return x->sel ? x->sel[k] : k; }
@@ -350,7 +368,7 @@ static int cheap(const vec_ctx *x, uint32_t n) {
     }
 }
 
-static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val *r);
+static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val *r, int dbl);
 
 /* True when node n costs little more over every row of x than over some: what is cheap,
  * or an aggregate without filter or map over a list input (read in place, agg_plain). An
@@ -363,7 +381,8 @@ static int light(const vec_ctx *x, uint32_t n) {
            x->rb->nodes[nd->a].op == OP_LIST;
 }
 
-static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
+/* `if`, into r; with dbl, its value converted as OP_I2D would (ev_as). */
+static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     size_t mark0 = vec_mark(x);
     vec_val C;
     if (ev(x, nd->a, &C)) return -1;
@@ -375,7 +394,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
         }
         /* one branch for every row: its result is ours (it may lie above mark0, which
          * the caller releases only after reading it) */
-        return ev(x, C.u.i ? nd->b : nd->c, r);
+        return ev_as(x, C.u.i ? nd->b : nd->c, r, dbl);
     }
     int any_t = 0, any_f = 0; /* (usually both within the first rows) */
     for (uint32_t i = 0; i < x->n && !(any_t && any_f); i++) {
@@ -386,7 +405,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     if (column(x, &res)) return -1;
     size_t mark = vec_mark(x);
     if (any_t && any_f) {
-        int done = ev_if_bands(x, nd, &C, &res);
+        int done = ev_if_bands(x, nd, &C, &res, dbl);
         if (done < 0) return -1;
         if (done) {
             vec_release(x, mark);
@@ -445,7 +464,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
             if (!x->ep) sub.ep_row = NULL;
             size_t m2 = vec_mark(x);
             vec_val V;
-            if (ev(&sub, branch ? nd->b : nd->c, &V)) return x->failed = 1, -1;
+            if (ev_as(&sub, branch ? nd->b : nd->c, &V, dbl)) return x->failed = 1, -1;
             if (V.uni)
                 for (uint32_t k = 0; k < m; k++) res.v[pos[k]] = V.u, res.k[pos[k]] = V.uk;
             else
@@ -462,6 +481,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
     if ((!any_t || B.uni) && (!any_f || E.uni)) { /* two values (`if with_spouse then 460 else 500`): by table */
         rv tv[3] = {{0}, E.u, B.u};
         uint8_t tk[3] = {0, any_f && E.uk, any_t && B.uk};
+        conv_table(tv, tk, 3, dbl);
         for (uint32_t i = 0; i < x->n; i++) {
             uint32_t at = C.k[i] ? 1 + (C.v[i].i != 0) : 0;
             res.v[i] = tv[at], res.k[i] = tk[at];
@@ -476,6 +496,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r) {
         else if (s->uni) res.v[i] = s->u, res.k[i] = s->uk;
         else res.v[i] = s->v[i], res.k[i] = s->k[i];
     }
+    for (uint32_t i = 0; dbl && i < x->n; i++) res.v[i] = i2d(res.v[i], res.k[i]);
     vec_release(x, mark);
     *r = res;
     return 0;
@@ -637,12 +658,13 @@ static inline __attribute__((always_inline)) int16_t band_find(band_set *bs, con
     return band_scan(bs, rb, i, s);
 }
 
-static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const int16_t *pick, vec_val *r);
+static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const int16_t *pick, vec_val *r, int dbl);
 
 /* The first band that holds, row by row: the bounds first (usually constants, then
  * compared as doubles once per distinct subject), then the value of each band some row
- * chose (usually constants too, then read from a table). */
-static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
+ * chose (usually constants too, then read from a table). With dbl, the value converted as
+ * OP_I2D would (ev_as): in the table where there is one. */
+static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     const ir_rulebook *rb = x->rb;
     uint32_t nb = nd->c;
     if (column(x, r)) return -1;
@@ -656,7 +678,7 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
     if (!bs) return -1;
     for (uint32_t i = 0; i < x->n; i++)
         pick[i] = (S.uni ? S.uk : S.k[i]) ? band_find(bs, rb, i, S.uni ? S.u : S.v[i]) : -1;
-    int nested = bands_nested(x, nd, bs, pick, r);
+    int nested = bands_nested(x, nd, bs, pick, r, dbl);
     if (nested) {
         if (nested > 0) vec_release(x, mark);
         return nested > 0 ? 0 : -1;
@@ -674,6 +696,7 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
             tv[bi + 1] = bs->used[bi] ? V[bi].u : (rv){0};
             tk[bi + 1] = bs->used[bi] ? V[bi].uk : 0;
         }
+        conv_table(tv, tk, nb + 1, dbl);
         for (uint32_t i = 0; i < x->n; i++) r->v[i] = tv[pick[i] + 1], r->k[i] = tk[pick[i] + 1];
         vec_release(x, mark);
         return 0;
@@ -687,6 +710,7 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r) {
         r->v[i] = v->uni ? v->u : v->v[i];
         r->k[i] = v->uni ? v->uk : v->k[i];
     }
+    for (uint32_t i = 0; dbl && i < x->n; i++) r->v[i] = i2d(r->v[i], r->k[i]);
     vec_release(x, mark);
     return 0;
 }
@@ -718,14 +742,15 @@ static int const_bands(const vec_ctx *x, uint32_t n) {
 }
 
 /* The values of a flat band_set's bands by pick + 1 (0: no band, unknown), from its
- * constant values (const_bands). Returns 0, or -1 on failure. */
-static int band_values(vec_ctx *x, const band_set *bs, rv *tv, uint8_t *tk) {
+ * constant values (const_bands); with dbl converted by i2d. Returns 0, or -1 on failure. */
+static int band_values(vec_ctx *x, const band_set *bs, rv *tv, uint8_t *tk, int dbl) {
     tv[0] = (rv){0}, tk[0] = 0;
     for (uint32_t bi = 0; bi < bs->nb; bi++) {
         vec_val v;
         if (ev(x, x->rb->bands[bs->nd->b + bi].val, &v)) return -1;
         tv[bi + 1] = v.u, tk[bi + 1] = v.uk;
     }
+    conv_table(tv, tk, bs->nb + 1, dbl);
     return 0;
 }
 
@@ -742,9 +767,9 @@ static int table_bands(const vec_ctx *x, uint32_t n) {
 /* Bands whose values are constants or bands read by table themselves (the CRS's
  * transferability: `>= two_or_more: bands first_low {...}`), for the picks of ev_bands:
  * each row's value found in the table of the band it picked, where every inner bands node
- * would be evaluated over every row. Returns 1 when done (r set), 0 when the values have
- * not that shape, -1 on failure. */
-static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const int16_t *pick, vec_val *r) {
+ * would be evaluated over every row; with dbl, converted by i2d in the tables. Returns 1
+ * when done (r set), 0 when the values have not that shape, -1 on failure. */
+static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const int16_t *pick, vec_val *r, int dbl) {
     const ir_rulebook *rb = x->rb;
     uint32_t nb = nd->c;
     int any = 0;
@@ -769,12 +794,13 @@ static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const
             vec_val c;
             if (ev(x, v, &c)) return -1;
             tv[bi * 65] = c.u, tk[bi * 65] = c.uk;
+            conv_table(&tv[bi * 65], &tk[bi * 65], 1, dbl);
             continue;
         }
         const ir_node *vn = &rb->nodes[v];
         if (ev(x, vn->a, &S[bi]) || !(in[bi] = band_setup(x, vn))) return -1;
         if (!in[bi]->flat) return 0;
-        if (band_values(x, in[bi], &tv[bi * 65], &tk[bi * 65])) return -1;
+        if (band_values(x, in[bi], &tv[bi * 65], &tk[bi * 65], dbl)) return -1;
     }
     for (uint32_t i = 0; i < x->n; i++) {
         int p = pick[i];
@@ -794,9 +820,10 @@ static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const
  * where each branch is a bands node read by table (table_bands) or a value that costs
  * nothing (cheap), and the rows of C take both: each row's result in one pass, from the
  * table of the branch it takes, where a split would gather each branch's rows and
- * scatter its results back. C is the condition's column, r the result's (both over x).
- * Returns 1 when done, 0 when the shape does not fit (r untouched), -1 on failure. */
-static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val *r) {
+ * scatter its results back. C is the condition's column, r the result's (both over x);
+ * with dbl, the values converted by i2d (in the tables). Returns 1 when done, 0 when the
+ * shape does not fit (r untouched), -1 on failure. */
+static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val *r, int dbl) {
     const ir_rulebook *rb = x->rb;
     uint32_t br[2] = {nd->c, nd->b};
     int tab[2];
@@ -821,7 +848,7 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
             vec_release(x, mark);
             return 0;
         }
-        if (band_values(x, bs[b], tv[b], tk[b])) return -1;
+        if (band_values(x, bs[b], tv[b], tk[b], dbl)) return -1;
     }
     for (uint32_t i = 0; i < x->n; i++) {
         rv v = {0};
@@ -829,7 +856,10 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
         if (C->k[i]) {
             int b = C->v[i].i != 0;
             const vec_val *s = &S[b], *u = &V[b];
-            if (!tab[b]) v = u->uni ? u->u : u->v[i], k = u->uni ? u->uk : u->k[i];
+            if (!tab[b]) {
+                v = u->uni ? u->u : u->v[i], k = u->uni ? u->uk : u->k[i];
+                if (dbl) v = i2d(v, k);
+            }
             else if (s->uni ? s->uk : s->k[i]) {
                 int16_t p = band_find(bs[b], rb, i, s->uni ? s->u : s->v[i]);
                 v = tv[b][p + 1], k = tk[b][p + 1];
@@ -930,7 +960,7 @@ static int agg_shape_of(vec_ctx *x, const ir_node *nd, agg_shape *sh) {
         if (!const_bands(x, map) || rb->nodes[rb->nodes[map].a].op != OP_LOOPVAR) return 0;
         if (!(sh->map = band_setup(x, &rb->nodes[map]))) return -1;
         if (!sh->map->flat) return 0;
-        if (band_values(x, sh->map, sh->tv, sh->tk)) return -1;
+        if (band_values(x, sh->map, sh->tv, sh->tk, 0)) return -1;
     }
     return 1;
 }
@@ -1159,7 +1189,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
         return 0;
     case OP_IN: case OP_YEARS_SINCE: return ev_dated(x, nd, r);
     case OP_AND: case OP_OR: return ev_logic(x, nd, r);
-    case OP_IF: return ev_if(x, nd, r);
+    case OP_IF: return ev_if(x, nd, r, 0);
     case OP_LET: return ev_let(x, nd, r);
     case OP_ASOF:
         if (!x->as_of_row) {
@@ -1191,7 +1221,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
         if (!r->k) return -1;
         memset(r->k, 1, x->n);
         return 0;
-    case OP_BANDS: return ev_bands(x, nd, r);
+    case OP_BANDS: return ev_bands(x, nd, r, 0);
     case OP_POINTS:
         if (!x->points) {
             uniform(r, (rv){0}, 0);
@@ -1200,10 +1230,32 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
         if (column(x, r)) return -1;
         for (uint32_t i = 0; i < x->n; i++) r->v[i].d = x->points[nd->a][i], r->k[i] = 1;
         return 0;
-    case OP_NOT: case OP_NEG_I: case OP_NEG_D: case OP_I2D: case OP_D2I: case OP_DAYS2MIN:
+    case OP_I2D: return ev_as(x, nd->a, r, 1);
+    case OP_NOT: case OP_NEG_I: case OP_NEG_D: case OP_D2I: case OP_DAYS2MIN:
         return ev_unary(x, nd, r);
     default: return ev_binary(x, nd, r);
     }
+}
+
+/* Node n into r, with dbl converted as OP_I2D would: an `if` or bands node converts the
+ * entries of the tables it reads its values from (the points of a factor are whole
+ * numbers converted so), any other node its result after. */
+static int ev_as(vec_ctx *x, uint32_t n, vec_val *r, int dbl) {
+    const ir_node *nd = &x->rb->nodes[n];
+    if (dbl && !(x->up && !x->subset)) { /* (in an element context, ev decides: from_rows) */
+        if (nd->op == OP_IF) return ev_if(x, nd, r, 1);
+        if (nd->op == OP_BANDS) return ev_bands(x, nd, r, 1);
+    }
+    int rc = ev(x, n, r);
+    if (rc || !dbl) return rc;
+    if (r->uni) {
+        r->u = i2d(r->u, r->uk);
+        return 0;
+    }
+    vec_val a = *r; /* perhaps a kept column (an input, a derived value): into a new one */
+    if (column(x, r)) return -1;
+    for (uint32_t i = 0; i < x->n; i++) r->v[i] = i2d(a.v[i], a.k[i]), r->k[i] = a.k[i];
+    return 0;
 }
 
 int vec_eval_val(vec_ctx *x, uint32_t node, vec_val *res) {

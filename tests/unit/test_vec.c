@@ -1,0 +1,246 @@
+/*
+ * test_vec.c — the column evaluator (src/eval/vec.c) against the single-case one (eval.c).
+ *
+ * vec.c reads many shapes of expression by special paths (an if read by a table of its
+ * branches, bands read by table, an aggregate read in place, a conversion to a number
+ * fused into the table it converts, an age from a table of birthdays ...), each chosen
+ * by what the rows of a chunk hold. Every path must give what eval_node gives for each
+ * row on its own, at the edges above all: a band boundary, an unknown value (an input
+ * not given, a dated value with no version in force), an empty list, a leap day.
+ *
+ * The population: the cases of every points scheme's rulebook tests and case documents
+ * that sit on those edges, shuffled into chunks of several sizes (1 row, a few, a few
+ * hundred: the paths differ by size and by whether the rows mix both branches of an if),
+ * read whole and as a subset (sel), as of dates in every epoch of ca.crs and on and
+ * around leap days. Every factor, every maximum and every derived value of every scheme
+ * is evaluated over the chunk and compared with eval_node row by row: known and the value
+ * bit for bit.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "eval/case.h"
+#include "eval/eval.h"
+#include "eval/vec.h"
+#include "talentflow.h"
+
+#define MAX_CASES 4096
+
+static tf_rules *rules;
+static tf_case *cases[MAX_CASES];
+static uint32_t ncases;
+
+/* Case documents on the edges of ca.crs's paths (and of the other schemes' inputs). */
+static const char *const docs[] = {
+    /* ages on band boundaries, given as a number: 17/18, 29/30, 44/45 */
+    "{\"age\": 17, \"education\": \"bachelor\"}",
+    "{\"age\": 18, \"education\": \"secondary\", \"spouse\": {\"accompanying\": true}}",
+    "{\"age\": 29, \"education\": \"post_secondary_1y\", \"languages\": {\"en\": {\"clb\": [9, 9, 9, 9]}}}",
+    "{\"age\": 30, \"education\": \"two_or_more\", \"spouse\": {\"accompanying\": true, \"education\": \"master\"}}",
+    "{\"age\": 44, \"education\": \"doctorate\", \"spouse\": {\"accompanying\": false}}",
+    "{\"age\": 45, \"education\": \"master\"}",
+    /* leap-day and year-end birth dates (years_since by the table of birthdays) */
+    "{\"birth_date\": \"1996-02-29\", \"education\": \"bachelor\"}",
+    "{\"birth_date\": \"1996-03-01\", \"education\": \"bachelor\", \"spouse\": {\"accompanying\": true}}",
+    "{\"birth_date\": \"1996-02-28\", \"education\": \"bachelor\"}",
+    "{\"birth_date\": \"2000-02-29\"}",
+    "{\"birth_date\": \"1980-12-31\", \"education\": \"master\"}",
+    "{\"birth_date\": \"1981-01-01\", \"education\": \"master\"}",
+    "{\"birth_date\": \"2026-06-01\"}",
+    "{\"birth_date\": \"1900-01-01\"}",
+    /* nothing given: every input unknown */
+    "{}",
+    /* empty lists, short lists, lists at band edges */
+    "{\"age\": 25, \"languages\": {\"en\": {\"clb\": []}, \"fr\": {\"clb\": []}}, \"work\": []}",
+    "{\"age\": 25, \"languages\": {\"en\": {\"clb\": [4, 5, 6]}}, \"work\": [{\"country\": \"CA\", \"years\": 0.99}]}",
+    "{\"age\": 25, \"languages\": {\"en\": {\"clb\": [3, 4, 5, 6]}, \"fr\": {\"clb\": [3, 4, 5, 6]}}}",
+    "{\"age\": 25, \"languages\": {\"en\": {\"clb\": [7, 7, 7, 7]}, \"fr\": {\"clb\": [7, 7, 7, 7]}}, "
+    "\"spouse\": {\"accompanying\": true, \"languages\": {\"en\": {\"clb\": [5, 5, 5, 5]}, \"fr\": {\"clb\": [5, 5, 5, 5]}}}}",
+    "{\"age\": 25, \"languages\": {\"en\": {\"clb\": [10, 10, 10, 10]}, \"fr\": {\"clb\": [9, 10, 10, 10]}}, "
+    "\"spouse\": {\"accompanying\": true, \"languages\": {\"fr\": {\"clb\": [4, 6, 8, 10]}}, \"work\": []}}",
+    "{\"age\": 25, \"education\": \"bachelor\", \"work\": [{\"country\": \"CA\", \"years\": 1}, {\"country\": \"CA\", "
+    "\"years\": 1}, {\"country\": \"FR\", \"years\": 3}, {\"country\": \"US\", \"years\": 0}]}",
+    "{\"age\": 25, \"education\": \"master\", \"work\": [{\"country\": \"FR\", \"years\": 2.999}], "
+    "\"spouse\": {\"accompanying\": true, \"work\": [{\"country\": \"CA\", \"years\": 5}, {\"country\": \"CA\", \"years\": 4}]}}",
+    /* block D: every value of the nested ifs, given and not */
+    "{\"age\": 31, \"languages\": {\"fr\": {\"clb\": [7, 7, 7, 7]}, \"en\": {\"clb\": [5, 5, 5, 5]}}, \"CA\": "
+    "{\"canadian_education\": \"3y_or_more\", \"job_offer\": \"noc_00\", \"nomination\": true, \"sibling\": true}}",
+    "{\"age\": 32, \"languages\": {\"fr\": {\"clb\": [7, 7, 7, 7]}, \"en\": {\"clb\": [5, 5, 4, 5]}}, \"CA\": "
+    "{\"canadian_education\": \"1_2y\", \"job_offer\": \"teer_0_3\", \"nomination\": false, \"sibling\": false}}",
+    "{\"age\": 33, \"languages\": {\"fr\": {\"clb\": [6, 7, 7, 7]}}, \"CA\": {\"first_language\": \"en\", "
+    "\"certificate_of_qualification\": true}}",
+    "{\"age\": 34, \"languages\": {\"en\": {\"clb\": [5, 5, 5, 5]}}, \"CA\": {\"first_language\": \"fr\", "
+    "\"certificate_of_qualification\": true}}",
+    "{\"age\": 35, \"languages\": {\"en\": {\"clb\": [7, 7, 7, 7]}}, \"CA\": {\"certificate_of_qualification\": false}}",
+};
+
+static int setup(void **state) {
+    (void)state;
+    if (tf_rules_load_bundled(&rules, NULL) != TF_OK) return -1;
+    for (uint32_t b = 0; b < rules->nbooks; b++) {
+        const ir_rulebook *rb = &rules->books[b];
+        if (!rb->points) continue;
+        for (uint32_t t = 0; t < rb->ntests && ncases < MAX_CASES; t++) {
+            const ir_test *it = &rb->tests[t];
+            tf_case *c = case_new(rules);
+            if (!c) return -1;
+            for (uint32_t i = 0; i < it->ngivens; i++) {
+                const ir_given *g = &it->givens[i];
+                if (g->is_list) c->lists[g->input] = (ev_list){g->n, g->nfields, g->items};
+                else case_set(c, g->input, g->val, g->text);
+            }
+            case_apply_defaults(c);
+            cases[ncases++] = c;
+        }
+    }
+    for (size_t d = 0; d < sizeof docs / sizeof docs[0] && ncases < MAX_CASES; d++) {
+        char err[256];
+        if (tf_case_parse_json(rules, docs[d], strlen(docs[d]), &cases[ncases], err, sizeof err) != TF_OK) {
+            fprintf(stderr, "doc %zu: %s\n", d, err);
+            return -1;
+        }
+        ncases++;
+    }
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    for (uint32_t i = 0; i < ncases; i++) tf_case_free(cases[i]);
+    tf_rules_free(rules);
+    return 0;
+}
+
+/* Row j of a chunk is case order[j]: the inputs of the chunk as columns. */
+typedef struct {
+    vec_rows rows;
+    rv *vals;
+    uint8_t *known;
+    ev_list *lists;
+} chunk;
+
+static void chunk_build(chunk *ch, const uint32_t *order, uint32_t n) {
+    uint32_t ni = rules->ninputs;
+    ch->vals = calloc((size_t)ni * n + 1, sizeof(rv));
+    ch->known = calloc((size_t)ni * n + 1, 1);
+    ch->lists = calloc((size_t)ni * n + 1, sizeof(ev_list));
+    assert_true(ch->vals && ch->known && ch->lists);
+    for (uint32_t i = 0; i < ni; i++)
+        for (uint32_t j = 0; j < n; j++) {
+            const tf_case *c = cases[order[j]];
+            ch->vals[(size_t)i * n + j] = c->vals[i];
+            ch->known[(size_t)i * n + j] = c->known[i];
+            ch->lists[(size_t)i * n + j] = c->lists[i];
+        }
+    ch->rows = (vec_rows){n, ch->vals, ch->known, ch->lists};
+}
+
+static void chunk_free(chunk *ch) {
+    free(ch->vals);
+    free(ch->known);
+    free(ch->lists);
+}
+
+static uint64_t seed = 0x243F6A8885A308D3ull;
+static uint32_t rnd(uint32_t n) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)((seed >> 33) % n);
+}
+
+static int checked;
+
+/* Evaluates every factor, maximum and derived value of scheme rb over the chunk's rows
+ * sel[0..m) (sel NULL: all n) as of day, and compares each row with eval_node. */
+static void compare(const ir_rulebook *rb, const vec_plan *plan, vec_stack *stack, const chunk *ch,
+                    const uint32_t *order, const uint32_t *sel, uint32_t m, int32_t day) {
+    arena keep;
+    arena_init(&keep, (size_t)1 << 20, 0);
+    vec_ctx x = {.rb = rb, .plan = plan, .rows = &ch->rows, .sel = sel, .n = m, .ep = ir_epoch_at(rb, day),
+                 .as_of = day, .has_frame = 1, .stack = stack, .keep = &keep};
+    assert_int_equal(vec_begin(&x), 0);
+    const ir_points *pt = rb->points;
+    uint32_t nodes[1024], nn = 0;
+    for (uint32_t i = 0; i < pt->nitems && nn < 1000; i++) {
+        if (pt->items[i].max != NODE_NONE) nodes[nn++] = pt->items[i].max;
+        if (!pt->items[i].is_group) nodes[nn++] = pt->items[i].node;
+    }
+    for (uint32_t l = 0; l < rb->nlets && nn < 1020; l++) nodes[nn++] = rb->lets[l].node;
+    rv *out = calloc(m + 1, sizeof(rv));
+    uint8_t *known = calloc(m + 1, 1);
+    assert_true(out && known);
+    for (uint32_t q = 0; q < nn; q++) {
+        assert_int_equal(vec_eval(&x, nodes[q], out, known), 0);
+        for (uint32_t k = 0; k < m; k++) {
+            const tf_case *c = cases[order[sel ? sel[k] : k]];
+            ev_frame fr = {0};
+            ev_ctx e = {.rb = rb, .ep = ir_epoch_at(rb, day), .in = c->vals, .known = c->known, .lists = c->lists,
+                        .as_of = day, .fr = &fr};
+            rv v = {0};
+            int kv = eval_node(&e, nodes[q], &v);
+            if (kv != (known[k] != 0) || (kv && memcmp(&v, &out[k], sizeof v)))
+                fail_msg("%s node %u, row %u (case %u) as of %d: eval %d %016llx, vec %d %016llx", rb->id, nodes[q],
+                         k, order[sel ? sel[k] : k], day, kv, (unsigned long long)v.i, known[k],
+                         (unsigned long long)out[k].i);
+            checked++;
+        }
+    }
+    free(out);
+    free(known);
+    arena_free(&keep);
+}
+
+static void test_vec_equals_eval(void **state) {
+    (void)state;
+    static const char *const days[] = {"2014-12-31", "2015-01-01", "2016-11-19", "2017-06-05", "2020-10-27",
+                                       "2024-02-28", "2024-02-29", "2025-03-01", "2025-06-01", "2026-02-28",
+                                       "2026-03-01", "2026-06-01"};
+    static const uint32_t sizes[] = {1, 3, 31, 64, 700};
+    vec_stack stack;
+    assert_int_equal(vec_stack_init(&stack, (size_t)64 << 20), 0);
+    arena plans;
+    arena_init(&plans, 1 << 16, 0);
+    uint32_t *order = calloc(1024, sizeof *order), *sel = calloc(1024, sizeof *sel);
+    assert_true(order && sel && ncases > 40);
+    for (uint32_t b = 0; b < rules->nbooks; b++) {
+        const ir_rulebook *rb = &rules->books[b];
+        if (!rb->points) continue;
+        vec_plan *plan = vec_plan_new(rb, &plans);
+        assert_non_null(plan);
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            uint32_t n = sizes[s];
+            for (uint32_t j = 0; j < n; j++) order[j] = rnd(ncases);
+            chunk ch;
+            chunk_build(&ch, order, n);
+            uint32_t m = 0;
+            for (uint32_t j = 0; j < n; j++)
+                if (rnd(3)) sel[m++] = j;
+            for (size_t d = 0; d < sizeof days / sizeof days[0]; d++) {
+                tf_date day;
+                assert_true(tf_date_parse(days[d], &day));
+                compare(rb, plan, &stack, &ch, order, NULL, n, day);
+                if (m) compare(rb, plan, &stack, &ch, order, sel, m, day);
+            }
+            chunk_free(&ch);
+        }
+    }
+    free(order);
+    free(sel);
+    arena_free(&plans);
+    vec_stack_free(&stack);
+    printf("%d row values compared\n", checked);
+    assert_true(checked > 100000);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vec_equals_eval),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
