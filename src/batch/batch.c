@@ -43,6 +43,12 @@ typedef struct {
      * slot */
     pthread_cond_t work_cv, done_cv, free_cv;
     uint64_t filled, next_work;
+    uint64_t freed;                 /* slots the writer has written and freed */
+    uint64_t reader_want;           /* the reader sleeps until freed + nslots reaches this
+                                     * (half the ring free), or 0 */
+    uint64_t writer_at;             /* the slot the writer waits for, with the half ring after
+                                     * it (writer_ready) */
+    int writer_waits;
     int reader_done, abort;
     tf_rc reader_rc;
 } run_ctx;
@@ -202,6 +208,20 @@ typedef struct {
     int ok;
 } worker_arg;
 
+/* Whether the writer may go on (under x->m): its slot and the half ring after it are done,
+ * or as many as there will be. The writer sleeps until then, and a worker wakes it only
+ * then, rather than for each slot. */
+static int writer_ready(const run_ctx *x) {
+    uint64_t upto = x->writer_at + (uint64_t)x->nslots / 2;
+    if (x->reader_done && upto > x->filled) upto = x->filled;
+    if (x->writer_at >= upto) return 1; /* the end of the input */
+    for (uint64_t q = x->writer_at; q < upto; q++) {
+        const batch_slot *s = &x->slots[q % (uint64_t)x->nslots];
+        if (s->state != SLOT_DONE || s->seq != q) return 0;
+    }
+    return 1;
+}
+
 static void *worker_main(void *arg) {
     worker_arg *wa = arg;
     run_ctx *x = wa->x;
@@ -217,7 +237,7 @@ static void *worker_main(void *arg) {
         process(x, &wa->w, s);
         pthread_mutex_lock(&x->m);
         s->state = SLOT_DONE;
-        pthread_cond_signal(&x->done_cv);
+        if (x->writer_waits && writer_ready(x)) pthread_cond_signal(&x->done_cv);
         pthread_mutex_unlock(&x->m);
     }
     return NULL;
@@ -232,7 +252,15 @@ static void *reader_main(void *arg) {
     for (uint64_t seq = 0; !end; seq++) {
         batch_slot *s = &x->slots[seq % (uint64_t)x->nslots];
         pthread_mutex_lock(&x->m);
-        while (!x->abort && s->state != SLOT_FREE) pthread_cond_wait(&x->free_cv, &x->m);
+        if (!x->abort && s->state != SLOT_FREE) {
+            /* the ring is full: sleep until half of it is free (slots seq to seq + nslots/2
+             * - 1), rather than wake for each slot: a hand-off costs a futex call and a
+             * switch on each side. The writer frees every slot filled before seq, so the
+             * wait ends. */
+            x->reader_want = seq + (uint64_t)x->nslots / 2;
+            while (!x->abort && x->freed + (uint64_t)x->nslots < x->reader_want) pthread_cond_wait(&x->free_cv, &x->m);
+            x->reader_want = 0;
+        }
         int stop = x->abort;
         pthread_mutex_unlock(&x->m);
         if (stop) break;
@@ -476,7 +504,7 @@ static tf_rc run(const batch_options *o, int diff, batch_counts *counts, char *e
         for (int s = 0; s < x->nsc; s++) schema_plain(&x->sc[s]);
     }
     if (!diff) emit_header(o->out, x->out_fmt, x->parts[0], x->nparts[0], x->all);
-    x->nslots = 2 * threads + 2;
+    x->nslots = 2 * threads + 6; /* hand-offs every half ring (reader_want, writer_ready) */
     x->slots = calloc((size_t)x->nslots, sizeof *x->slots);
     if (!x->slots) {
         rc = TF_ENOMEM;
@@ -506,8 +534,12 @@ static tf_rc run(const batch_options *o, int diff, batch_counts *counts, char *e
     for (uint64_t seq = 0;; seq++) {
         batch_slot *s = &x->slots[seq % (uint64_t)x->nslots];
         pthread_mutex_lock(&x->m);
-        while (!(s->state == SLOT_DONE && s->seq == seq) && !(x->reader_done && seq >= x->filled))
-            pthread_cond_wait(&x->done_cv, &x->m);
+        if (!(s->state == SLOT_DONE && s->seq == seq)) {
+            x->writer_at = seq;
+            x->writer_waits = 1;
+            while (!x->abort && !writer_ready(x)) pthread_cond_wait(&x->done_cv, &x->m);
+            x->writer_waits = 0;
+        }
         int end = s->state != SLOT_DONE || s->seq != seq;
         pthread_mutex_unlock(&x->m);
         if (end) break;
@@ -551,7 +583,8 @@ static tf_rc run(const batch_options *o, int diff, batch_counts *counts, char *e
         }
         pthread_mutex_lock(&x->m);
         s->state = SLOT_FREE;
-        pthread_cond_signal(&x->free_cv);
+        x->freed = seq + 1;
+        if (x->reader_want && x->freed + (uint64_t)x->nslots >= x->reader_want) pthread_cond_signal(&x->free_cv);
         pthread_mutex_unlock(&x->m);
         if (o->progress && now_s() - last > 0.2) {
             last = now_s();
