@@ -1142,13 +1142,55 @@ static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
+/* Ages read from a table of birthdays (ev_dated): up to this many years. */
+#define AGE_YEARS 150
+
+/* The table of birthdays as of oy-om-od: t[a] (a = 0..AGE_YEARS) is the last birth date
+ * on which one is a years old or more on that date, one year older on each birthday as
+ * date_age_on counts: the same month and day a years back, or the last of February
+ * where that is a 29 February the year has not (born on 28 February, one is a years
+ * old on 29 February; born on 1 March, not yet). */
+static void birthdays(int oy, int om, int od, int32_t *t) {
+    for (int a = 0; a <= AGE_YEARS; a++) {
+        int y = oy - a, dim = date_days_in_month(y, om);
+        t[a] = date_from_ymd(y, om, od < dim ? od : dim);
+    }
+}
+
+/* The age on day `on` (oy-om-od, its table of birthdays t) of one born on day b, as
+ * date_age_on: the largest a with b <= t[a], searched from the estimate by the mean
+ * Gregorian year (off by one at most); date_age_on itself outside the table. */
+static inline int64_t age_by_table(const int32_t *t, int32_t on, int32_t b, int oy, int om, int od) {
+    int64_t days = (int64_t)on - b;
+    if (days < 0 || days >= (int64_t)AGE_YEARS * 365) return date_age_on(b, oy, om, od);
+    int a = (int)(days * 400 / 146097);
+    while (a > 0 && b > t[a]) a--;
+    while (a < AGE_YEARS && b <= t[a + 1]) a++;
+    return a;
+}
+
 /* The operators of one operand that read the row's epoch or date: membership of a set
- * (dated, in the epoch) and years since a date (to the evaluation date). */
+ * (dated, in the epoch) and years since a date (to the evaluation date: by a table of
+ * birthdays when every row has the same, as a chunk usually has). */
 static int ev_dated(vec_ctx *x, const ir_node *nd, vec_val *r) {
     if (column(x, r)) return -1;
     size_t mark = vec_mark(x);
     vec_val A;
     if (ev(x, nd->a, &A)) return -1;
+    if (nd->op == OP_YEARS_SINCE && !x->as_of_row) {
+        int32_t t[AGE_YEARS + 1];
+        int oy, om, od;
+        date_to_ymd(x->as_of, &oy, &om, &od);
+        birthdays(oy, om, od, t);
+        for (uint32_t i = 0; i < x->n; i++) {
+            uint8_t k = A.uni ? A.uk : A.k[i];
+            int64_t a = A.uni ? A.u.i : A.v[i].i;
+            r->k[i] = k;
+            r->v[i].i = k ? age_by_table(t, x->as_of, (int32_t)a, oy, om, od) : 0;
+        }
+        vec_release(x, mark);
+        return 0;
+    }
     int32_t on = 0; /* the evaluation date split last (usually every row's) */
     int oy = 0, om = 0, od = 0, split = 0;
     for (uint32_t i = 0; i < x->n; i++) {

@@ -238,9 +238,78 @@ static void test_vec_equals_eval(void **state) {
     assert_true(checked > 100000);
 }
 
+/* years_since by the table of birthdays: every birth date of 160 years before each as-of
+ * date (and a year after it) against eval_node, as of leap days, the days around them,
+ * the turn of a year, and in the century years 1900 (common) and 2000 (leap). */
+static void test_years_since_table(void **state) {
+    (void)state;
+    static const char *const days[] = {"2024-02-28", "2024-02-29", "2024-03-01", "2025-02-28", "2025-03-01",
+                                       "2025-12-31", "2026-01-01", "1900-02-28", "1900-03-01", "2000-02-29",
+                                       "2100-02-28", "2100-03-01", "1001-06-30"};
+    const ir_rulebook *rb = NULL;
+    uint32_t node = NODE_NONE;
+    for (uint32_t b = 0; b < rules->nbooks && node == NODE_NONE; b++)
+        for (uint32_t n = 0; n < rules->books[b].nnodes; n++)
+            if (rules->books[b].nodes[n].op == OP_YEARS_SINCE &&
+                rules->books[b].nodes[rules->books[b].nodes[n].a].op == OP_INPUT) {
+                rb = &rules->books[b];
+                node = n;
+                break;
+            }
+    assert_non_null(rb);
+    uint32_t input = (uint32_t)rb->nodes[rb->nodes[node].a].a, ni = rules->ninputs, n = 1024;
+    rv *vals = calloc((size_t)ni * n, sizeof(rv)), out[1024];
+    uint8_t *known = calloc((size_t)ni * n, 1), ko[1024];
+    assert_true(vals && known);
+    vec_rows rows = {n, vals, known, NULL};
+    vec_stack stack;
+    assert_int_equal(vec_stack_init(&stack, (size_t)16 << 20), 0);
+    arena plans, keep;
+    arena_init(&plans, 1 << 16, 0);
+    arena_init(&keep, 1 << 20, 0);
+    vec_plan *plan = vec_plan_new(rb, &plans);
+    tf_case *c = case_new(rules);
+    assert_true(plan && c);
+    long compared = 0;
+    for (size_t d = 0; d < sizeof days / sizeof days[0]; d++) {
+        tf_date day;
+        assert_true(tf_date_parse(days[d], &day));
+        for (int32_t b0 = day - 160 * 366; b0 < day + 366; b0 += (int32_t)n) {
+            for (uint32_t j = 0; j < n; j++) {
+                vals[(size_t)input * n + j].i = b0 + (int32_t)j;
+                known[(size_t)input * n + j] = j % 97 != 5; /* and some not given */
+            }
+            arena_reset(&keep);
+            vec_ctx x = {.rb = rb, .plan = plan, .rows = &rows, .n = n, .ep = ir_epoch_at(rb, day), .as_of = day,
+                         .has_frame = 1, .stack = &stack, .keep = &keep};
+            assert_int_equal(vec_begin(&x), 0);
+            assert_int_equal(vec_eval(&x, node, out, ko), 0);
+            for (uint32_t j = 0; j < n; j++) {
+                case_clear(c);
+                if (known[(size_t)input * n + j]) case_set(c, input, vals[(size_t)input * n + j], NULL);
+                ev_ctx e = {.rb = rb, .ep = x.ep, .in = c->vals, .known = c->known, .lists = c->lists, .as_of = day};
+                rv v = {0};
+                int kv = eval_node(&e, node, &v);
+                if (kv != ko[j] || (kv && v.i != out[j].i))
+                    fail_msg("born %d, as of %s: eval %d %lld, vec %d %lld", b0 + (int)j, days[d], kv, (long long)v.i,
+                             ko[j], (long long)out[j].i);
+                compared++;
+            }
+        }
+    }
+    assert_true(compared > 500000);
+    tf_case_free(c);
+    arena_free(&keep);
+    arena_free(&plans);
+    vec_stack_free(&stack);
+    free(vals);
+    free(known);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vec_equals_eval),
+        cmocka_unit_test(test_years_since_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
