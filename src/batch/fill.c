@@ -322,6 +322,14 @@ static inline uint64_t byte_mask64(const char *p, const char *lim, char c, char 
     return m;
 }
 
+/* The number of bits set in m (without a call: x86-64's baseline has no popcnt). */
+static inline uint32_t pop64(uint64_t m) {
+    m -= (m >> 1) & 0x5555555555555555ull;
+    m = (m & 0x3333333333333333ull) + ((m >> 2) & 0x3333333333333333ull);
+    m = (m + (m >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return (uint32_t)((m * 0x0101010101010101ull) >> 56);
+}
+
 /* The bits of the first n bytes of a 64-byte mask (all of them from 64 on). */
 static inline uint64_t below(ptrdiff_t n) { return n >= 64 ? ~0ull : (1ull << n) - 1; }
 
@@ -424,23 +432,24 @@ static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, 
     ch->list_off[cell] = (uint32_t)at;
 }
 
-/* The valid UTF-8 text[0..len) of column c, row k: into its column, or row k rejected.
+/* The valid UTF-8 text[0..len) of column c, row k, read by converter conv (c's): into
+ * its column, or row k rejected (then returns 1, else 0).
  * `stable`: the text stays where it is while the chunk is in use (the block's bytes, with
  * BATCH_PAD readable bytes after the row), so that the id need not be copied. */
-static inline __attribute__((always_inline)) void put_value(batch_chunk *ch, uint32_t k, const batch_col *c,
-                                                            uint8_t conv, const char *text, size_t len, int stable) {
+static inline __attribute__((always_inline)) int put_value(batch_chunk *ch, uint32_t k, const batch_col *c,
+                                                           uint8_t conv, const char *text, size_t len, int stable) {
     const batch_schema *sc = ch->sc;
     if (conv == CONV_ID) {
         ch->id[k] = stable ? text : arena_strndup(&ch->strs, text, len);
         ch->id_len[k] = (uint32_t)len;
         if (!ch->id[k]) ch->failed = 1;
-        return;
+        return 0;
     }
-    if (!len) return; /* an empty field: not given */
+    if (!len) return 0; /* an empty field: not given */
     if (conv == CONV_LIST) {
         if (c->fconv[0] != CONV_INT || sc->r->inputs[c->input].nfields || !csv_int_list(ch, k, c->input, text, len))
             csv_list(ch, k, c, c->input, text, len, stable ? text + len + BATCH_PAD : text + len);
-        return;
+        return ch->skip[k];
     }
     const tf_rules *r = sc->r;
     const ir_input *def = &r->inputs[c->input];
@@ -451,10 +460,10 @@ static inline __attribute__((always_inline)) void put_value(batch_chunk *ch, uin
         if (!ch->vals[cell].s) ch->failed = 1;
     } else if (!conv_fast(sc, conv, def->type, text, len, &ch->vals[cell]) &&
                case_text_value(r, def->name, def->type, text, len, &ch->vals[cell], &und, ch->msg[k], KIND_MSG)) {
-        ch->skip[k] = 1;
-        return;
+        return ch->skip[k] = 1;
     }
     ch->known[cell] = 1;
+    return 0;
 }
 
 /* Field `col` of row k, text[0..len): into its column, or row k rejected (the first
@@ -517,7 +526,7 @@ static int cut_plain(batch_chunk *ch, uint32_t k, const char *text, uint32_t off
         uint64_t in = below((ptrdiff_t)len - 64 * (ptrdiff_t)b);
         if (odd & in) return 0;
         commas[b] = cm & in;
-        nc += (uint32_t)__builtin_popcountll(commas[b]);
+        nc += pop64(commas[b]);
     }
     if (nc + 1 != ncols) return 0;
     uint32_t *cut = ch->cuts + k;
@@ -533,32 +542,40 @@ static int cut_plain(batch_chunk *ch, uint32_t k, const char *text, uint32_t off
 }
 
 /* Column j of the plain rows of block buf, read by converter conv (the column's, a
- * constant where this is inlined, so that each converter has a loop of its own). A row
- * already rejected is not read further: the first problem of a row is its message, in the
- * order of its fields, as when a row is read field by field. */
-static inline __attribute__((always_inline)) void plain_column(batch_chunk *ch, uint32_t j, const char *buf,
-                                                               uint8_t conv) {
+ * constant where this is inlined, so that each converter has a loop of its own). Returns
+ * whether a row was rejected. */
+static inline __attribute__((always_inline)) int plain_column(batch_chunk *ch, uint32_t j, const char *buf,
+                                                              uint8_t conv) {
     const batch_col *c = &ch->sc->cols[j];
     const uint32_t *at = ch->cuts + (size_t)j * BATCH_ROWS, *next = at + BATCH_ROWS;
+    int rejected = 0;
     for (uint32_t i = 0; i < ch->nplain; i++) {
         uint32_t k = ch->plain[i];
-        if (ch->skip[k]) continue;
-        put_value(ch, k, c, conv, buf + at[k], next[k] - at[k] - 1, 1);
+        rejected |= put_value(ch, k, c, conv, buf + at[k], next[k] - at[k] - 1, 1);
     }
+    return rejected;
 }
 
-/* The columns of the plain rows of block buf, one column at a time. */
+/* The columns of the plain rows of block buf, one column at a time. A rejected row is
+ * not read further (the list of plain rows is cut after the column that rejects it): the
+ * first problem of a row is its message, in the order of its fields, as when a row is
+ * read field by field. */
 static void fill_plain(batch_chunk *ch, const char *buf) {
-    if (!ch->nplain) return;
-    for (uint32_t j = 0; j < ch->sc->ncols; j++) {
+    for (uint32_t j = 0; j < ch->sc->ncols && ch->nplain; j++) {
+        int rejected;
         switch (ch->sc->cols[j].conv) {
-#define CONV_CASE(k) case k: plain_column(ch, j, buf, k); break;
+#define CONV_CASE(k) case k: rejected = plain_column(ch, j, buf, k); break;
             CONV_CASE(CONV_ID) CONV_CASE(CONV_LIST) CONV_CASE(CONV_STRING) CONV_CASE(CONV_BOOL) CONV_CASE(CONV_INT)
             CONV_CASE(CONV_NUMBER) CONV_CASE(CONV_DURATION) CONV_CASE(CONV_DATE) CONV_CASE(CONV_COUNTRY)
             CONV_CASE(CONV_PORT) CONV_CASE(CONV_ENUM)
 #undef CONV_CASE
-        default: plain_column(ch, j, buf, CONV_SLOW); break;
+        default: rejected = plain_column(ch, j, buf, CONV_SLOW); break;
         }
+        if (!rejected) continue;
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < ch->nplain; i++)
+            if (!ch->skip[ch->plain[i]]) ch->plain[n++] = ch->plain[i];
+        ch->nplain = n;
     }
 }
 
