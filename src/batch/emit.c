@@ -72,7 +72,7 @@ static char *fmt_u64(uint64_t v, char *b) {
                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                    "8081828384858687888990919293949596979899";
     int n = 1;
-    for (uint64_t t = v; t >= 10; t /= 10) n++;
+    for (uint64_t t = 10; n < 20 && v >= t; t *= 10) n++;
     char *p = b + n;
     *p = 0;
     while (v >= 10) {
@@ -83,6 +83,20 @@ static char *fmt_u64(uint64_t v, char *b) {
     }
     if (p > b) *--p = (char)('0' + v);
     return b + n;
+}
+
+/* The decimal number num[0..n) plus one, in place (num has room for one more digit and
+ * its NUL); returns its length. */
+static size_t dec_next(char *num, size_t n) {
+    size_t i = n;
+    while (i > 0 && num[i - 1] == '9') num[--i] = '0';
+    if (i > 0) {
+        num[i - 1]++;
+        return n;
+    }
+    memmove(num + 1, num, n + 1); /* 999 -> 1000 */
+    num[0] = '1';
+    return n + 1;
 }
 
 /* A number as the single-case JSON writes it: whole numbers without a point. */
@@ -276,7 +290,9 @@ static void put_csv_row(out_t *o, const char *num, size_t numn, const char *id, 
     if (id) p = csv_at(p, id, idn);
     for (int i = 0; i < nf; i++) {
         *p++ = ',';
-        if (f[i].s) p = csv_at(p, f[i].s, f[i].n);
+        if (!f[i].s) continue;
+        if (f[i].str) p = csv_at(p, f[i].s, f[i].n);
+        else p = (char *)memcpy(p, f[i].s, f[i].n) + f[i].n; /* a number, true, false: never quoted */
     }
     *p++ = ',';
     if (err) p = csv_at(p, err, errn);
@@ -293,9 +309,9 @@ int emit_chunk(batch_slot *s, const batch_chunk *ch, batch_format fmt, const bat
     s->first_msg[0] = 0;
     field_t fields[4 * BATCH_PARTS_MAX];
     field_buf bufs[BATCH_PARTS_MAX];
-    for (uint32_t k = 0; k < ch->n; k++) {
-        char num[32];
-        size_t numn = (size_t)(fmt_u64(s->first_row + k, num) - num);
+    char num[32]; /* the row's number in decimal, counted up from the block's first */
+    size_t numn = (size_t)(fmt_u64(s->first_row, num) - num);
+    for (uint32_t k = 0; k < ch->n; k++, numn = dec_next(num, numn)) {
         /* a row is rejected when it could not be read, or (one kind alone) decided */
         const char *err = ch->skip[k] ? ch->msg[k] : NULL;
         if (!err && !all && res[0][k].status) err = msg[0][k];
