@@ -86,6 +86,11 @@ typedef struct {
     arena mem;
 } batch_schema;
 
+/* The distance between two columns of a chunk's cuts: a cache line more than a column,
+ * so that the cuts of one row (written together) fall in different sets of the cache
+ * rather than all in one (4 KB apart). */
+#define CUT_STRIDE (BATCH_ROWS + 16)
+
 /* A worker's chunk: the columns vec.h reads, and where a row's strings and lists live. */
 typedef struct {
     const batch_schema *sc;
@@ -103,8 +108,8 @@ typedef struct {
     char msg[BATCH_ROWS][KIND_MSG];
     uint32_t n;
     /* CSV: the plain rows (fill.c), cut at their commas before their columns are read */
-    uint32_t *cuts;         /* [(ncols + 1) * BATCH_ROWS]: field j of row k starts at
-                             * cuts[j * BATCH_ROWS + k] in the block, and ends a byte
+    uint32_t *cuts;         /* [(ncols + 1) * CUT_STRIDE]: field j of row k starts at
+                             * cuts[j * CUT_STRIDE + k] in the block, and ends a byte
                              * before field j + 1 */
     uint16_t plain[BATCH_ROWS];
     uint32_t nplain;

@@ -186,7 +186,7 @@ int chunk_init(batch_chunk *ch, const batch_schema *sc) {
     ch->known = calloc(cells, 1);
     ch->lists = calloc(cells, sizeof(ev_list));
     ch->list_off = calloc(cells, sizeof(uint32_t));
-    ch->cuts = malloc(((size_t)sc->ncols + 1) * BATCH_ROWS * sizeof(uint32_t));
+    ch->cuts = malloc(((size_t)sc->ncols + 1) * CUT_STRIDE * sizeof(uint32_t));
     ch->pool_cap = 1 << 16;
     ch->pool = malloc(ch->pool_cap * sizeof(rv));
     arena_init(&ch->strs, 1 << 16, 0);
@@ -532,8 +532,8 @@ static int cut_plain(batch_chunk *ch, uint32_t k, const char *text, uint32_t off
     uint32_t *cut = ch->cuts + k;
     *cut = off;
     for (uint32_t b = 0; b < nblocks; b++)
-        for (uint64_t m = commas[b]; m; m &= m - 1) *(cut += BATCH_ROWS) = off + 64 * b + (uint32_t)__builtin_ctzll(m) + 1;
-    cut[BATCH_ROWS] = off + len + 1;
+        for (uint64_t m = commas[b]; m; m &= m - 1) *(cut += CUT_STRIDE) = off + 64 * b + (uint32_t)__builtin_ctzll(m) + 1;
+    cut[CUT_STRIDE] = off + len + 1;
     return 1;
 #else
     (void)ch, (void)k, (void)text, (void)off, (void)len;
@@ -547,7 +547,7 @@ static int cut_plain(batch_chunk *ch, uint32_t k, const char *text, uint32_t off
 static inline __attribute__((always_inline)) int plain_column(batch_chunk *ch, uint32_t j, const char *buf,
                                                               uint8_t conv) {
     const batch_col *c = &ch->sc->cols[j];
-    const uint32_t *at = ch->cuts + (size_t)j * BATCH_ROWS, *next = at + BATCH_ROWS;
+    const uint32_t *at = ch->cuts + (size_t)j * CUT_STRIDE, *next = at + CUT_STRIDE;
     int rejected = 0;
     for (uint32_t i = 0; i < ch->nplain; i++) {
         uint32_t k = ch->plain[i];
