@@ -15,6 +15,9 @@
  * truncated row, reported as such.
  */
 #include <errno.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +89,31 @@ int reader_sniff(batch_reader *rd, batch_format *fmt) {
 /* Scans from rd->pos for the end of the record that began at rd->start. Returns 1 when
  * it ends before rd->pos (which is then past the line break), 0 at the end of what was
  * read. */
+/* The end of the common CSV row from b[i] (b[0..n) read): the offset of its first LF
+ * when no quote and no CR comes before it, else n (the scanner below decides). One pass,
+ * sixteen bytes at a time, where three searches (LF, then a quote and a CR before it)
+ * read the row three times. */
+static size_t plain_row_end(const char *b, size_t i, size_t n) {
+#ifdef __SSE2__
+    const __m128i lf = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r');
+    for (; i + 16 <= n; i += 16) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        unsigned nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, lf));
+        unsigned odd = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmpeq_epi8(w, cr)));
+        if (nl) {
+            unsigned at = (unsigned)__builtin_ctz(nl);
+            return odd & ((1u << at) - 1) ? n : i + at;
+        }
+        if (odd) return n;
+    }
+#endif
+    for (; i < n; i++) {
+        if (b[i] == '\n') return i;
+        if (b[i] == '"' || b[i] == '\r') return n;
+    }
+    return n;
+}
+
 static int scan(batch_reader *rd, size_t *end) {
     const char *b = rd->buf;
     size_t i = rd->pos, n = rd->len;
@@ -102,11 +130,11 @@ static int scan(batch_reader *rd, size_t *end) {
     int st = rd->state;
     uint32_t field = rd->field;
     if (st == ST_FIELD && i == rd->start) {
-        /* the common row: no quote and no CR before its LF — three vector scans */
-        const char *nl = memchr(b + i, '\n', n - i);
-        if (nl && !memchr(b + i, '"', (size_t)(nl - b) - i) && !memchr(b + i, '\r', (size_t)(nl - b) - i)) {
-            *end = (size_t)(nl - b);
-            rd->pos = *end + 1;
+        /* the common row: no quote and no CR before its LF */
+        size_t nl = plain_row_end(b, i, n);
+        if (nl < n) {
+            *end = nl;
+            rd->pos = nl + 1;
             return 1;
         }
     }
