@@ -548,10 +548,28 @@ static inline __attribute__((always_inline)) int plain_column(batch_chunk *ch, u
                                                               uint8_t conv) {
     const batch_col *c = &ch->sc->cols[j];
     const uint32_t *at = ch->cuts + (size_t)j * CUT_STRIDE, *next = at + CUT_STRIDE;
+    const uint16_t *plain = ch->plain;
+    uint32_t nplain = ch->nplain;
     int rejected = 0;
-    for (uint32_t i = 0; i < ch->nplain; i++) {
-        uint32_t k = ch->plain[i];
-        rejected |= put_value(ch, k, c, conv, buf + at[k], next[k] - at[k] - 1, 1);
+    if (conv == CONV_ID || conv == CONV_LIST || conv == CONV_STRING || conv == CONV_SLOW) {
+        for (uint32_t i = 0; i < nplain; i++) {
+            uint32_t k = plain[i];
+            rejected |= put_value(ch, k, c, conv, buf + at[k], next[k] - at[k] - 1, 1);
+        }
+        return rejected;
+    }
+    /* a scalar read in place: what the loop needs held in locals, since its stores into
+     * the columns could otherwise alias the chunk's fields and have them read again */
+    const batch_schema *sc = ch->sc;
+    type_t t = sc->r->inputs[c->input].type;
+    rv *restrict vals = ch->vals + (size_t)c->input * BATCH_ROWS;
+    uint8_t *restrict known = ch->known + (size_t)c->input * BATCH_ROWS;
+    for (uint32_t i = 0; i < nplain; i++) {
+        uint32_t k = plain[i];
+        size_t n = next[k] - at[k] - 1;
+        if (!n) continue; /* an empty field: not given */
+        if (conv_fast(sc, conv, t, buf + at[k], n, &vals[k])) known[k] = 1;
+        else rejected |= put_value(ch, k, c, conv, buf + at[k], n, 1); /* the slow reading decides */
     }
     return rejected;
 }
