@@ -195,71 +195,144 @@ static int missing_under(const ir_rulebook *rb, const tf_case *c, uint32_t n, in
 
 /* ---- the per-row logic of a score, shared by tf_assess and points_batch ------------ */
 
-/* Sums group g of fold_points into its row values, member by member over the rows (the
- * same sums, in the same order per row: 0 + the first, then each next), once every
- * member that is itself a group has been summed; caps it at its maximum. The group is
- * known where every member is. done[i] says item i is final. The loops read and write
- * distinct columns and decide nothing per row, so that the compiler may vectorise them. */
-static void fold_group(const ir_points *pt, uint32_t g, uint32_t n, double *const *pts, uint8_t *const *known,
-                       double *const *mx, uint8_t *const *mk, uint8_t *done) {
-    const ir_item *it = &pt->items[g];
-    done[g] = 1; /* groups nest as a tree (each item has one owner): no member comes back */
-    for (uint32_t m = 0; m < it->nmembers; m++)
-        if (!done[it->members[m]]) fold_group(pt, it->members[m], n, pts, known, mx, mk, done);
-    double *restrict sum = pts[1 + g];
-    uint8_t *restrict gk = known[1 + g];
-    if (!it->nmembers)
-        for (uint32_t k = 0; k < n; k++) sum[k] = 0, gk[k] = 1;
-    for (uint32_t m = 0; m < it->nmembers; m++) {
-        const double *restrict p = pts[1 + it->members[m]];
-        const uint8_t *restrict pk = known[1 + it->members[m]];
-        if (m == 0)
-            for (uint32_t k = 0; k < n; k++) sum[k] = 0.0 + p[k], gk[k] = pk[k] != 0;
-        else
-            for (uint32_t k = 0; k < n; k++) sum[k] += p[k], gk[k] &= pk[k] != 0;
-    }
-    if (it->max != NODE_NONE) {
-        const double *restrict c = mx[g];
-        const uint8_t *restrict ck = mk[g];
-        for (uint32_t k = 0; k < n; k++) sum[k] = ck[k] && sum[k] > c[k] ? c[k] : sum[k];
+/* The columns fold_points folds, n rows each: pts[0] the total, pts[1 + i] item i's
+ * points (known[...] 0 or 1 each); mx[i] and mk[i] the value of item i's maximum where
+ * it has one (mk: known), unless mx_one (NULL: never) says it is one value for every
+ * row, mx1[i] (known mk1[i]), and its columns are not read. */
+typedef struct {
+    uint32_t n;
+    double *const *pts;
+    uint8_t *const *known;
+    double *const *mx;
+    uint8_t *const *mk;
+    const uint8_t *mx_one;
+    const double *mx1;
+    const uint8_t *mk1;
+} fold_cols;
+
+enum { CAP_NONE, CAP_ONE, CAP_ROWS };
+
+/* How item i is capped: CAP_NONE (no maximum), CAP_ONE (one for every row), CAP_ROWS. */
+static int cap_of(const ir_points *pt, const fold_cols *fc, uint32_t i) {
+    if (pt->items[i].max == NODE_NONE) return CAP_NONE;
+    return fc->mx_one && fc->mx_one[i] ? CAP_ONE : CAP_ROWS;
+}
+
+/* One pass over the rows of a sum: to sum (known gk; 0 when first) the m (1 to 4)
+ * columns p (known pk) in order, then with cap the sum capped at item i's maximum; gk
+ * where every column is known. Each row's additions are those of a sum member by member,
+ * so that a pass of four or four of one give the same. m, first and cap are constants
+ * where fold_sum calls it: each use compiles to a loop of its own. */
+static inline __attribute__((always_inline)) void fold_pass(const fold_cols *fc, uint32_t i, double *restrict sum,
+                                                            uint8_t *restrict gk, const double *const *p,
+                                                            const uint8_t *const *pk, int m, int first, int cap) {
+    const double *restrict p0 = p[0], *restrict p1 = p[m > 1], *restrict p2 = p[m > 2 ? 2 : 0],
+                          *restrict p3 = p[m > 3 ? 3 : 0];
+    const uint8_t *restrict k0 = pk[0], *restrict k1 = pk[m > 1], *restrict k2 = pk[m > 2 ? 2 : 0],
+                           *restrict k3 = pk[m > 3 ? 3 : 0];
+    const double *restrict cr = cap == CAP_ROWS ? fc->mx[i] : NULL;
+    const uint8_t *restrict ckr = cap == CAP_ROWS ? fc->mk[i] : NULL;
+    double c = cap == CAP_ONE ? fc->mx1[i] : 0;
+    uint8_t ck = cap == CAP_ONE ? fc->mk1[i] : 0;
+    for (uint32_t k = 0; k < fc->n; k++) {
+        double s = (first ? 0.0 : sum[k]) + p0[k];
+        uint8_t g = (first ? 1 : gk[k]) & k0[k];
+        if (m > 1) s += p1[k], g &= k1[k];
+        if (m > 2) s += p2[k], g &= k2[k];
+        if (m > 3) s += p3[k], g &= k3[k];
+        if (cap == CAP_ONE) s = ck && s > c ? c : s;
+        if (cap == CAP_ROWS) s = ckr[k] && s > cr[k] ? cr[k] : s;
+        sum[k] = s, gk[k] = g;
     }
 }
 
+/* fold_pass with m, first and cap as constants. */
+static void fold_sum(const fold_cols *fc, uint32_t i, double *sum, uint8_t *gk, const double *const *p,
+                     const uint8_t *const *pk, int m, int first, int cap) {
+#define FOLD_CAP(M, F)                                                          \
+    if (cap == CAP_ONE) fold_pass(fc, i, sum, gk, p, pk, M, F, CAP_ONE);        \
+    else if (cap == CAP_ROWS) fold_pass(fc, i, sum, gk, p, pk, M, F, CAP_ROWS); \
+    else fold_pass(fc, i, sum, gk, p, pk, M, F, CAP_NONE);
+#define FOLD_M(M)             \
+    case M:                   \
+        if (first) {          \
+            FOLD_CAP(M, 1)    \
+        } else {              \
+            FOLD_CAP(M, 0)    \
+        }                     \
+        break;
+    switch (m) {
+        FOLD_M(1)
+        FOLD_M(2)
+        FOLD_M(3)
+        FOLD_M(4)
+    default: break;
+    }
+#undef FOLD_M
+#undef FOLD_CAP
+}
+
+/* Sums the items list[0..m) into column `to` (0 + each in order) four at a time, the
+ * last pass capped as cap says for item i (the group summed; the total: CAP_NONE). */
+static void fold_items(const fold_cols *fc, uint32_t to, const uint32_t *list, uint32_t m, uint32_t i, int cap) {
+    double *sum = fc->pts[to];
+    uint8_t *gk = fc->known[to];
+    for (uint32_t k = 0; !m && k < fc->n; k++) { /* nothing to sum: 0, capped */
+        double s = 0, c = cap == CAP_ONE ? fc->mx1[i] : cap == CAP_ROWS ? fc->mx[i][k] : 0;
+        uint8_t ck = cap == CAP_ONE ? fc->mk1[i] : cap == CAP_ROWS ? fc->mk[i][k] : 0;
+        sum[k] = ck && s > c ? c : s, gk[k] = 1;
+    }
+    for (uint32_t m0 = 0; m0 < m; m0 += 4) {
+        const double *p[4];
+        const uint8_t *pk[4];
+        uint32_t cnt = m - m0 < 4 ? m - m0 : 4;
+        for (uint32_t j = 0; j < cnt; j++) p[j] = fc->pts[1 + list[m0 + j]], pk[j] = fc->known[1 + list[m0 + j]];
+        fold_sum(fc, i, sum, gk, p, pk, (int)cnt, m0 == 0, m0 + cnt == m ? cap : CAP_NONE);
+    }
+}
+
+/* Sums group g of fold_points into its row values, once every member that is itself a
+ * group has been summed, and caps it at its maximum: fold_items over its members. done[i]
+ * says item i is final. */
+static void fold_group(const ir_points *pt, const fold_cols *fc, uint32_t g, uint8_t *done) {
+    const ir_item *it = &pt->items[g];
+    done[g] = 1; /* groups nest as a tree (each item has one owner): no member comes back */
+    for (uint32_t m = 0; m < it->nmembers; m++)
+        if (!done[it->members[m]]) fold_group(pt, fc, it->members[m], done);
+    fold_items(fc, 1 + g, it->members, it->nmembers, g, cap_of(pt, fc, g));
+}
+
 /* Caps every factor at its maximum, sums the groups bottom-up (capped at theirs) and the
- * items that belong to no group into the total, for n rows at once (one for tf_assess,
- * a chunk for points_batch). On entry pts[1 + i][k] and known[1 + i][k] hold factor i's
- * points in row k (0 where unknown); mx[i][k] and mk[i][k] the value of item i's
- * maximum where it has one (mk: known). On return pts[0][k] is the total and
- * known[0][k] says whether every item that counts was known. With only (NULL: every
- * item), the items outside it hold their folded values already and are left as they
- * are: only must hold every group that holds one of its items. */
-static void fold_points(const ir_points *pt, uint32_t n, double *const *pts, uint8_t *const *known,
-                        double *const *mx, uint8_t *const *mk, const item_set *only) {
-    uint32_t ni = pt->nitems;
+ * items that belong to no group into the total, for fc->n rows at once (one for
+ * tf_assess, a chunk for points_batch). On entry fc's columns hold each factor's points
+ * (0 where unknown) and every maximum. On return pts[0][k] is the total and known[0][k]
+ * says whether every item that counts was known. With only (NULL: every item), the items
+ * outside it hold their folded values already and are left as they are: only must hold
+ * every group that holds one of its items. */
+static void fold_points(const ir_points *pt, const fold_cols *fc, const item_set *only) {
+    uint32_t ni = pt->nitems, top[PTS_MAX_ITEMS], ntop = 0;
     uint8_t done[PTS_MAX_ITEMS];
     for (uint32_t i = 0; i < ni; i++) {
         const ir_item *it = &pt->items[i];
         done[i] = !it->is_group || (only && !item_in(only, i));
-        if (only && !item_in(only, i)) continue;
-        if (!it->is_group && it->max != NODE_NONE) {
-            double *restrict p = pts[1 + i];
-            const double *restrict c = mx[i];
-            const uint8_t *restrict ck = mk[i];
-            for (uint32_t k = 0; k < n; k++) p[k] = ck[k] && p[k] > c[k] ? c[k] : p[k];
+        if (it->owner < 0) top[ntop++] = i;
+        if ((only && !item_in(only, i)) || it->is_group) continue;
+        double *restrict p = fc->pts[1 + i];
+        int cap = cap_of(pt, fc, i);
+        if (cap == CAP_ONE) {
+            double c = fc->mx1[i];
+            if (fc->mk1[i])
+                for (uint32_t k = 0; k < fc->n; k++) p[k] = p[k] > c ? c : p[k];
+        } else if (cap == CAP_ROWS) {
+            const double *restrict c = fc->mx[i];
+            const uint8_t *restrict ck = fc->mk[i];
+            for (uint32_t k = 0; k < fc->n; k++) p[k] = ck[k] && p[k] > c[k] ? c[k] : p[k];
         }
     }
     /* groups, innermost first: a group's members are summed once all are done */
     for (uint32_t i = 0; i < ni; i++)
-        if (!done[i]) fold_group(pt, i, n, pts, known, mx, mk, done);
-    double *restrict total = pts[0];
-    uint8_t *restrict tk = known[0];
-    for (uint32_t k = 0; k < n; k++) total[k] = 0, tk[k] = 1;
-    for (uint32_t i = 0; i < ni; i++)
-        if (pt->items[i].owner < 0) {
-            const double *restrict p = pts[1 + i];
-            const uint8_t *restrict pk = known[1 + i];
-            for (uint32_t k = 0; k < n; k++) total[k] += p[k], tk[k] &= pk[k] != 0;
-        }
+        if (!done[i]) fold_group(pt, fc, i, done);
+    fold_items(fc, 0, top, ntop, 0, CAP_NONE);
 }
 
 /* The tier from the conditions evaluated with the points visible: cat[i] (category i's
@@ -329,7 +402,8 @@ static void score_at(const tf_assessment *a, int32_t day, const ev_override *ovr
         pp[1 + i] = &s->pts[1 + i], kp[1 + i] = &s->known[1 + i];
         mxp[i] = &v->mx[i], mkp[i] = &v->mk[i];
     }
-    fold_points(pt, 1, pp, kp, mxp, mkp, redo ? &refold : NULL);
+    fold_cols fc = {.n = 1, .pts = pp, .known = kp, .mx = mxp, .mk = mkp};
+    fold_points(pt, &fc, redo ? &refold : NULL);
     /* no let reads the points (check.c), so the cache stays valid with them visible */
     fr.points = s->pts;
     uint8_t cat[PTS_MAX_ITEMS], req[PTS_MAX_REQ];
@@ -978,22 +1052,42 @@ void tf_assessment_print(const tf_assessment *a, FILE *out) {
 /* ---- a chunk of rows (kinds.h) --------------------------------------------------------- */
 
 /* Evaluates number node over x's rows into p[n] (0 where unknown, as score_at takes a
- * factor's points) and known[n]. Returns 0, or -1 when the evaluator's scratch is
- * exhausted. */
-static int eval_points(vec_ctx *x, uint32_t node, double *restrict p, uint8_t *restrict known) {
+ * factor's points) and known[n] (0 or 1); with one (not NULL), a value that is the same
+ * for every row into *one = 1, *p and *known instead. Returns 0, or -1 when the
+ * evaluator's scratch is exhausted. */
+static int eval_points(vec_ctx *x, uint32_t node, double *restrict p, uint8_t *restrict known, uint8_t *one) {
     size_t mark = vec_mark(x);
     vec_val v;
     if (vec_eval_val(x, node, &v)) {
         vec_release(x, mark);
         return -1;
     }
-    if (v.uni) {
+    if (one) *one = v.uni;
+    if (v.uni && one) {
+        *p = v.uk ? v.u.d : 0, *known = v.uk != 0;
+    } else if (v.uni) {
         double d = v.uk ? v.u.d : 0;
         for (uint32_t k = 0; k < x->n; k++) p[k] = d, known[k] = v.uk;
     } else {
         const rv *restrict vv = v.v;
         const uint8_t *restrict vk = v.k;
-        for (uint32_t k = 0; k < x->n; k++) p[k] = vk[k] ? vv[k].d : 0, known[k] = vk[k];
+        for (uint32_t k0 = 0; k0 < x->n; k0 += 8) {
+            uint32_t k1 = x->n - k0 < 8 ? x->n : k0 + 8;
+            uint64_t w = 0;
+            if (k1 == k0 + 8) memcpy(&w, vk + k0, sizeof w);
+            if (w == 0x0101010101010101ull) { /* eight rows known: copied as they are */
+                memcpy(p + k0, vv + k0, 8 * sizeof *p);
+                memcpy(known + k0, &w, sizeof w);
+                continue;
+            }
+            for (uint32_t k = k0; k < k1; k++) { /* without a branch: the value's bits, or 0 (+0.0) */
+                uint64_t bits;
+                memcpy(&bits, &vv[k].d, sizeof bits);
+                bits &= 0 - (uint64_t)(vk[k] != 0);
+                memcpy(&p[k], &bits, sizeof bits);
+                known[k] = vk[k] != 0;
+            }
+        }
     }
     vec_release(x, mark);
     return 0;
@@ -1024,10 +1118,13 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
     if (!m) return TF_OK;
     /* columns: the points of every item (what `points` reads), whether known, and the
      * value of every maximum; not zero-filled, since each is written before it is read
-     * (eval_points, fold_points; mx[i] is read only where mk[i] is 1) */
+     * (eval_points, fold_points; mx[i] is read only where mk[i] is 1, and not at all
+     * where the maximum is one value for every row: mx_one[i], mx1[i], mk1[i]) */
     double **pts = arena_array(keep, ni + 1, sizeof(double *)), **mx = arena_array(keep, ni + 1, sizeof(double *));
     uint8_t **kn = arena_array(keep, ni + 1, sizeof(uint8_t *)), **mk = arena_array(keep, ni + 1, sizeof(uint8_t *));
     rv *tv = arena_array_raw(keep, m, sizeof(rv));
+    uint8_t *mx_one = arena_array(keep, ni + 1, 1), *mk1 = arena_array(keep, ni + 1, 1);
+    double *mx1 = arena_array(keep, ni + 1, sizeof(double));
     uint8_t *tk = arena_array_raw(keep, m, 1);
     for (uint32_t i = 0; pts && mx && kn && mk && i <= ni; i++) {
         pts[i] = arena_array_raw(keep, m, sizeof(double));
@@ -1041,13 +1138,14 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
     if (vec_begin(&x)) return TF_ENOMEM;
     for (uint32_t i = 0; i < ni; i++) {
         const ir_item *it = &pt->items[i];
-        if (it->max == NODE_NONE) memset(mk[i], 0, m);
-        else if (eval_points(&x, it->max, mx[i], mk[i])) return TF_ENOMEM;
-        if (!it->is_group && eval_points(&x, it->node, pts[1 + i], kn[1 + i])) return TF_ENOMEM;
+        if (it->max != NODE_NONE && eval_points(&x, it->max, mx[i], mk[i], &mx_one[i])) return TF_ENOMEM;
+        if (mx_one[i]) mx1[i] = mx[i][0], mk1[i] = mk[i][0];
+        if (!it->is_group && eval_points(&x, it->node, pts[1 + i], kn[1 + i], NULL)) return TF_ENOMEM;
     }
     /* the same folding as score_at, over the chunk's columns (a group's are written by
      * fold_group) */
-    fold_points(pt, m, pts, kn, mx, mk, NULL);
+    fold_cols fc = {m, pts, kn, mx, mk, mx_one, mx1, mk1};
+    fold_points(pt, &fc, NULL);
     x.points = (const double *const *)pts;
     /* the tier, with the points visible: category, pass mark and requirement conditions */
     uint32_t nc = pt->ncategories, nr = pt->nrequires;
