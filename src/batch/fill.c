@@ -41,6 +41,29 @@ static inline uint32_t member_slot(const char *s, size_t n) {
     return (uint32_t)(n * 37 + u[0] * 11 + u[n - 1] * 3 + (n > 1 ? u[n - 2] : 0)) % ENUM_SLOTS;
 }
 
+/* Whether a[0..n) and b[0..n) are the same bytes (n > 0), read a word at a time, the
+ * last word overlapping: a member's text is a few bytes, and a call to memcmp would cost
+ * more than the comparison. Reads nothing outside the two ranges. */
+static inline int same_bytes(const char *a, const char *b, size_t n) {
+    if (n >= 8) {
+        uint64_t x, y;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8), memcpy(&y, b + i, 8);
+            if (x != y) return 0;
+        }
+        memcpy(&x, a + n - 8, 8), memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t x, y, x2, y2;
+        memcpy(&x, a, 4), memcpy(&y, b, 4), memcpy(&x2, a + n - 4, 4), memcpy(&y2, b + n - 4, 4);
+        return x == y && x2 == y2;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return 0;
+    return 1;
+}
+
 /* Whether member m (NUL-terminated) is the text s[0..n). */
 static inline int member_is(const char *m, const char *s, size_t n) {
     size_t j = 0;
@@ -164,7 +187,7 @@ static inline __attribute__((always_inline)) int conv_fast(const batch_schema *s
         const batch_members *tab = &sc->members[TYPE_ARG(t)];
         uint32_t h = member_slot(s, n);
         if (tab->slot[h] != ENUM_SCAN) { /* the one member of its slot, of length len[h] */
-            if (!tab->slot[h] || tab->len[h] != n || memcmp(e->members[tab->slot[h] - 1], s, n)) return 0;
+            if (!tab->slot[h] || tab->len[h] != n || !same_bytes(e->members[tab->slot[h] - 1], s, n)) return 0;
             return out->i = tab->slot[h] - 1, 1;
         }
         for (uint32_t i = 0; i < e->nmembers; i++)
