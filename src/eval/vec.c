@@ -288,37 +288,64 @@ static int ev_unary(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
+/* True for the binary operators whose result must not be computed from an unknown
+ * operand's value (a string's pointer, a date that may overflow): the others are
+ * computed for every row and then cleared where unknown, without a branch. */
+#define BIN_GUARDED(op) ((op) == OP_EQ_S || (op) == OP_NE_S || (op) == OP_DATE_ADD || (op) == OP_DATE_SUB)
+
+/* Binary operator op over n rows of A (pa, ka: a column when sa is 1, one value when 0)
+ * and B (pb, kb, sb) into out and ko: EV_BINARY's result where both are known and it
+ * is defined, else 0 and unknown. sa and sb are constants where ev_binary calls it, so
+ * that each case compiles to a loop of its own. */
+static inline __attribute__((always_inline)) void bin_rows(int op, uint32_t n, const rv *restrict pa,
+                                                           const uint8_t *restrict ka, size_t sa,
+                                                           const rv *restrict pb, const uint8_t *restrict kb,
+                                                           size_t sb, rv *restrict out, uint8_t *restrict ko) {
+    switch ((opcode)op) {
+#define VEC_BIN(op_, result, defined)                                  \
+    case op_:                                                          \
+        for (uint32_t i = 0; i < n; i++) {                             \
+            rv a = pa[i * sa], b = pb[i * sb], o = {0};                \
+            uint8_t k = ka[i * sa] & kb[i * sb];                       \
+            if (BIN_GUARDED(op_)) {                                    \
+                if (k && (defined)) result;                            \
+                else k = 0;                                            \
+            } else {                                                   \
+                if (defined) result;                                   \
+                else k = 0;                                            \
+                o.i &= 0 - (int64_t)(k != 0);                          \
+            }                                                          \
+            out[i] = o;                                                \
+            ko[i] = k;                                                 \
+        }                                                              \
+        break;
+        EV_BINARY(VEC_BIN)
+#undef VEC_BIN
+    default:
+        for (uint32_t i = 0; i < n; i++) out[i] = (rv){0}, ko[i] = 0;
+        break;
+    }
+}
+
 static int ev_binary(vec_ctx *x, const ir_node *nd, vec_val *r) {
     if (column(x, r)) return -1;
     size_t mark = vec_mark(x);
     vec_val A, B;
     if (ev(x, nd->a, &A) || ev(x, nd->b, &B)) return -1;
-    int un = A.uni && B.uni;
-    uint32_t n = un ? 1 : x->n;
-    rv *out = un ? &r->u : r->v;
-    uint8_t *ko = un ? &r->uk : r->k;
     const rv *pa = A.uni ? &A.u : A.v, *pb = B.uni ? &B.u : B.v;
     const uint8_t *ka = A.uni ? &A.uk : A.k, *kb = B.uni ? &B.uk : B.k;
-    size_t sa = !A.uni, sb = !B.uni;
-    switch ((opcode)nd->op) {
-#define VEC_BIN(op_, result, defined)               \
-    case op_:                                       \
-        for (uint32_t i = 0; i < n; i++) {          \
-            rv a = pa[i * sa], b = pb[i * sb], o = {0}; \
-            uint8_t k = ka[i * sa] & kb[i * sb];    \
-            if (k && (defined)) result;             \
-            else k = 0;                             \
-            out[i] = o;                             \
-            ko[i] = k;                              \
-        }                                           \
-        break;
-        EV_BINARY(VEC_BIN)
-#undef VEC_BIN
-    default:
-        for (uint32_t i = 0; i < n; i++) ko[i] = 0;
-        break;
+    if (A.uni && B.uni) {
+        rv o;
+        uint8_t ko;
+        bin_rows(nd->op, 1, pa, ka, 0, pb, kb, 0, &o, &ko);
+        uniform(r, o, ko);
+    } else if (A.uni) {
+        bin_rows(nd->op, x->n, pa, ka, 0, pb, kb, 1, r->v, r->k);
+    } else if (B.uni) {
+        bin_rows(nd->op, x->n, pa, ka, 1, pb, kb, 0, r->v, r->k);
+    } else {
+        bin_rows(nd->op, x->n, pa, ka, 1, pb, kb, 1, r->v, r->k);
     }
-    if (un) uniform(r, r->u, r->uk);
     vec_release(x, mark);
     return 0;
 }
@@ -490,11 +517,17 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
         *r = res;
         return 0;
     }
+    /* each row from the branch it takes (E, B: a column, or one value at i & 0), or none
+     * where C is unknown, without a branch */
+    static const rv none = {0};
+    static const uint8_t none_k = 0;
+    const rv *sv[3] = {&none, E.uni ? &E.u : E.v, B.uni ? &B.u : B.v};
+    const uint8_t *sk[3] = {&none_k, E.uni ? &E.uk : E.k, B.uni ? &B.uk : B.k};
+    size_t sm[3] = {0, E.uni ? 0 : SIZE_MAX, B.uni ? 0 : SIZE_MAX};
     for (uint32_t i = 0; i < x->n; i++) {
-        const vec_val *s = C.k[i] ? (C.v[i].i ? &B : &E) : NULL;
-        if (!s) res.v[i] = (rv){0}, res.k[i] = 0;
-        else if (s->uni) res.v[i] = s->u, res.k[i] = s->uk;
-        else res.v[i] = s->v[i], res.k[i] = s->k[i];
+        uint32_t at = (uint32_t)(C.k[i] != 0) << (C.v[i].i != 0);
+        size_t j = i & sm[at];
+        res.v[i] = sv[at][j], res.k[i] = sk[at][j];
     }
     for (uint32_t i = 0; dbl && i < x->n; i++) res.v[i] = i2d(res.v[i], res.k[i]);
     vec_release(x, mark);
