@@ -48,10 +48,37 @@ const ir_epoch *ir_epoch_at(const ir_rulebook *rb, int32_t day) {
     return &rb->epochs[lo];
 }
 
+/* The first slot of a name's probe (FNV-1a). */
+static uint32_t input_hash(const char *s, size_t len) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h & (IR_INPUT_SLOTS - 1);
+}
+
+static int input_is(const tf_rules *r, uint32_t i, const char *s, size_t len) {
+    const char *name = r->inputs[i].name;
+    return !strncmp(name, s, len) && !name[len];
+}
+
 int ir_input_find(const tf_rules *r, const char *s, size_t len) {
-    for (uint32_t i = 0; i < r->ninputs; i++)
-        if (strlen(r->inputs[i].name) == len && !memcmp(r->inputs[i].name, s, len)) return (int)i;
-    return -1;
+    if (r->ninputs > IR_INPUT_SLOTS / 2) { /* past the index */
+        for (uint32_t i = 0; i < r->ninputs; i++)
+            if (input_is(r, i, s, len)) return (int)i;
+        return -1;
+    }
+    for (uint32_t h = input_hash(s, len);; h = (h + 1) & (IR_INPUT_SLOTS - 1)) {
+        uint32_t in = r->input_slot[h];
+        if (!in) return -1;
+        if (input_is(r, in - 1, s, len)) return (int)in - 1;
+    }
+}
+
+void ir_input_add(tf_rules *r, uint32_t i) {
+    const char *name = r->inputs[i].name;
+    if (i >= IR_INPUT_SLOTS / 2 || !name) return; /* ir_input_find reads them in order */
+    uint32_t h = input_hash(name, strlen(name));
+    while (r->input_slot[h]) h = (h + 1) & (IR_INPUT_SLOTS - 1);
+    r->input_slot[h] = (uint16_t)(i + 1);
 }
 
 int ir_port_find(const tf_rules *r, const char *s, size_t len) {

@@ -362,12 +362,18 @@ typedef struct {
     uint32_t nlines;
 } ir_file;
 
+/* The slots of the index of inputs by name: a power of two, at least twice the inputs
+ * (past IR_INPUT_SLOTS / 2 inputs, ir_input_find reads them in order). */
+#define IR_INPUT_SLOTS 1024
+
 struct tf_rules {
     arena mem;
     ir_file *files;
     uint32_t nfiles;
     ir_input *inputs;
     uint32_t ninputs;
+    uint16_t input_slot[IR_INPUT_SLOTS]; /* an input + 1 by the hash of its name, 0: none
+                                          * (ir_input_add, ir_input_find) */
     ir_enum *enums;
     uint32_t nenums;
     ir_port *ports;
@@ -410,6 +416,8 @@ static inline int ir_kid(const ir_rulebook *rb, const ir_node *nd, uint32_t i, u
 const ir_epoch *ir_epoch_at(const ir_rulebook *rb, int32_t day);
 /* Index of the input named s[0..len), or -1. */
 int ir_input_find(const tf_rules *r, const char *s, size_t len);
+/* Enters r->inputs[i] (its name set) in the index ir_input_find reads. */
+void ir_input_add(tf_rules *r, uint32_t i);
 /* Index of the port with code s[0..len), or -1. */
 int ir_port_find(const tf_rules *r, const char *s, size_t len);
 /* "file:line:col" of a span, into buf. */

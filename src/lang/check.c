@@ -320,7 +320,8 @@ static void check_globals(sema *s) {
             in->type = resolve_type(s, d->ty, in->name, in);
             in->required = d->required;
             in->setting = d->setting;
-            s->input_decls[r->ninputs++] = d;
+            s->input_decls[r->ninputs] = d;
+            ir_input_add(r, r->ninputs++);
         }
     }
     /* an input path may not also be the parent of another (trip and trip.to) */
