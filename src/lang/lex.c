@@ -1,15 +1,16 @@
 /*
  * lex.c — the rulebook lexer.
  *
- * Hand-written and table-free apart from the keyword list: the rulebook language has few
- * token shapes, and each is recognised by its first byte. Dates (YYYY-MM-DD) and times
- * (HH:MM) are recognised by shape here and validated by the checker, so that an
- * impossible date is reported as such rather than as a syntax error. The lexer keeps no
- * state but a position, so it cannot loop: every call consumes at least one byte or
- * returns TK_EOF.
+ * Hand-written and table-free apart from the keywords (a list, and its index by hash):
+ * the rulebook language has few token shapes, and each is recognised by its first byte.
+ * Dates (YYYY-MM-DD) and times (HH:MM) are recognised by shape here and validated by the
+ * checker, so that an impossible date is reported as such rather than as a syntax error.
+ * The lexer keeps no state but a position, so it cannot loop: every call consumes at
+ * least one byte or returns TK_EOF.
  */
 #include "lang/lex.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static const struct {
@@ -31,12 +32,37 @@ const char *lex_kind_name(tok_kind k) { return k < TK__COUNT ? tok_info[k].name 
 
 int lex_is_keyword(tok_kind k) { return k >= KW_RULEBOOK && k < TK__COUNT; }
 
-tok_kind lex_keyword(const char *s, size_t len) {
+/* The keywords by a hash of their spelling (every run compiles the bundled rulebooks, and
+ * lex_keyword is asked of every word of them): a slot holds a keyword's offset from
+ * KW_RULEBOOK + 1 and its length, 0 when empty; a word's probe runs from its hash to the
+ * first empty slot. Built once, on first use. */
+enum { KW_SLOTS = 512 };
+static uint8_t kw_slot[KW_SLOTS], kw_len[KW_SLOTS];
+static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+
+static unsigned kw_hash(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    return (u[0] * 31u + u[len - 1] * 7u + (unsigned)len * 131u + (len > 2 ? u[2] * 17u : 0)) & (KW_SLOTS - 1);
+}
+
+static void kw_build(void) {
     for (int k = KW_RULEBOOK; k < TK__COUNT; k++) {
         const char *sp = tok_info[k].spelling;
-        /* the first letter first: every run compiles the bundled rulebooks, and this is
-         * asked of every word of them */
-        if (len && sp[0] == s[0] && strlen(sp) == len && memcmp(sp, s, len) == 0) return (tok_kind)k;
+        size_t len = strlen(sp);
+        unsigned h = kw_hash(sp, len);
+        while (kw_slot[h]) h = (h + 1) & (KW_SLOTS - 1);
+        kw_slot[h] = (uint8_t)(k - KW_RULEBOOK + 1);
+        kw_len[h] = (uint8_t)len;
+    }
+}
+
+tok_kind lex_keyword(const char *s, size_t len) {
+    _Static_assert(TK__COUNT - KW_RULEBOOK < 255 && KW_SLOTS > 2 * (TK__COUNT - KW_RULEBOOK), "keyword slots");
+    if (!len || len > UINT8_MAX) return TK_IDENT;
+    pthread_once(&kw_once, kw_build);
+    for (unsigned h = kw_hash(s, len); kw_slot[h]; h = (h + 1) & (KW_SLOTS - 1)) {
+        int k = KW_RULEBOOK + kw_slot[h] - 1;
+        if (kw_len[h] == len && !memcmp(tok_info[k].spelling, s, len)) return (tok_kind)k;
     }
     return TK_IDENT;
 }
