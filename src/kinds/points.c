@@ -1158,12 +1158,16 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
         if (vec_eval(&x, node, tv, tk)) return TF_ENOMEM;
         for (uint32_t k = 0; k < m; k++) cond[c][k] = tk[k] && tv[k].i;
     }
+    /* without conditions (no category, requirement or pass mark) every row's tier is the
+     * same: folded once */
+    int per_row = nc || nr || pt->pass != NODE_NONE;
+    uint8_t cat[PTS_MAX_ITEMS] = {0}, req[PTS_MAX_REQ] = {0};
+    score sc;
+    if (!per_row) fold_tier(pt, cat, -1, req, &sc);
     for (uint32_t k = 0; k < m; k++) {
-        uint8_t cat[PTS_MAX_ITEMS], req[PTS_MAX_REQ];
         for (uint32_t c = 0; c < nc; c++) cat[c] = cond[c][k];
         for (uint32_t c = 0; c < nr; c++) req[c] = cond[nc + c][k];
-        score sc;
-        fold_tier(pt, cat, pt->pass == NODE_NONE ? -1 : cond[nc + nr][k], req, &sc);
+        if (per_row) fold_tier(pt, cat, pt->pass == NODE_NONE ? -1 : cond[nc + nr][k], req, &sc);
         kind_result *res = &ch->res[sel[k]];
         res->total = pts[0][k];
         res->complete = kn[0][k];
