@@ -410,6 +410,14 @@ static int light(const vec_ctx *x, uint32_t n) {
 
 /* `if`, into r; with dbl, its value converted as OP_I2D would (ev_as). */
 static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
+    ir_node swapped;
+    if (x->rb->nodes[nd->a].op == OP_NOT) {
+        /* `if not c then a else b` is `if c then b else a` (unknown where c is): without
+         * the pass of the not */
+        swapped = *nd;
+        swapped.a = x->rb->nodes[nd->a].a, swapped.b = nd->c, swapped.c = nd->b;
+        return ev_if(x, &swapped, r, dbl);
+    }
     size_t mark0 = vec_mark(x);
     vec_val C;
     if (ev(x, nd->a, &C)) return -1;
