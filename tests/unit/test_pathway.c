@@ -299,7 +299,7 @@ static int32_t ref_route_earliest(const route *r, int32_t each, int32_t rolling)
 /* The date of a JSON value ("YYYY-MM-DD" or null: DATE_NONE). */
 static int32_t json_date(const json_t *v)
 {
-    int32_t d;
+    int32_t d = DATE_NONE;
     if (json_is_null(v))
         return DATE_NONE;
     assert_true(json_is_string(v));
