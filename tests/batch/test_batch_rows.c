@@ -19,19 +19,9 @@
 #include "batch/batch.h"
 #include "talentflow.h"
 
-static int failures, checks;
-static tf_rules *rules;
+#include "check.h"
 
-#define CHECK(cond, ...)                                  \
-    do {                                                  \
-        checks++;                                         \
-        if (!(cond)) {                                    \
-            failures++;                                   \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                 \
-            fputc('\n', stderr);                          \
-        }                                                 \
-    } while (0)
+static tf_rules *rules;
 
 typedef struct {
     tf_rc rc;

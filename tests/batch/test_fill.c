@@ -17,18 +17,7 @@
 #include "batch/batch_int.h"
 #include "talentflow.h"
 
-static int failures, checks;
-
-#define CHECK(cond, ...)                                    \
-    do {                                                    \
-        checks++;                                           \
-        if (!(cond)) {                                      \
-            failures++;                                     \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                   \
-            fputc('\n', stderr);                            \
-        }                                                   \
-    } while (0)
+#include "check.h"
 
 /* The texts tried for every input, whatever its type (each also for the types it is not). */
 static const char *const common[] = {
