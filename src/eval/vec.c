@@ -431,11 +431,14 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
          * the caller releases only after reading it) */
         return ev_as(x, C.u.i ? nd->b : nd->c, r, dbl);
     }
-    int any_t = 0, any_f = 0; /* (usually both within the first rows) */
+    int any_t = 0, any_f = 0, any_u = 0; /* (usually both within the first rows) */
     for (uint32_t i = 0; i < x->n && !(any_t && any_f); i++) {
         any_t |= C.k[i] && C.v[i].i;
         any_f |= C.k[i] && !C.v[i].i;
+        any_u |= !C.k[i];
     }
+    if (!any_u && any_t != any_f) /* every row known and taking one branch: as above */
+        return ev_as(x, any_t ? nd->b : nd->c, r, dbl);
     vec_val res;
     if (column(x, &res)) return -1;
     size_t mark = vec_mark(x);
