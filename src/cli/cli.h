@@ -122,6 +122,11 @@ bool cli_parse_date(const cli_command *cmd, const char *opt, const char *value, 
  * printed to stderr and *text is NULL. The caller frees *text. */
 tf_rc cli_read_input(const char *path, char **text, size_t *len);
 
+/* Gives out (a command's main output: batch rows, synthetic cases) a 1 MiB buffer, so
+ * that it is written a megabyte at a time. One output per process: the buffer is static,
+ * since stdout keeps it until exit. */
+void cli_buffer_output(FILE *out);
+
 /* ---- rules ---------------------------------------------------------------------------- */
 
 /* Loads the rule set: the rulebooks under dir (tf_rules_load_dir), or the bundled ones

@@ -62,6 +62,13 @@ static void verror(const cli_command *cmd, const char *fmt, va_list ap)
     fputc('\n', stderr);
 }
 
+void cli_buffer_output(FILE *out)
+{
+    /* glibc ignores a size given without a buffer (setvbuf(out, NULL, ...) keeps 4 KiB) */
+    static char buf[1 << 20];
+    setvbuf(out, buf, _IOFBF, sizeof buf);
+}
+
 void cli_error(const cli_command *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -150,7 +150,7 @@ int cmd_batch(const cli_command *self, int argc, char **argv) {
         rc = TF_EIO;
         goto done;
     }
-    setvbuf(out, NULL, _IOFBF, 1 << 20);
+    cli_buffer_output(out);
     o.in_fd = fd;
     o.out = out;
     if (isatty(2)) {

@@ -103,7 +103,7 @@ int cmd_synth(const cli_command *self, int argc, char **argv) {
         fprintf(stderr, "%s: cannot open: %s\n", output, strerror(errno));
         return CLI_EXIT_IO;
     }
-    setvbuf(out, NULL, _IOFBF, 1 << 20);
+    cli_buffer_output(out);
     char err[400] = "";
     tf_rc rc = synth_run(&o, out, err, sizeof err);
     if (rc) fprintf(stderr, "talentflow synth: %s\n", err);
