@@ -99,13 +99,17 @@ static size_t dec_next(char *num, size_t n) {
     return n + 1;
 }
 
-/* A number as the single-case JSON writes it: whole numbers without a point. */
-static void fmt_num(double v, char *b, size_t n) {
-    if (isnan(v)) b[0] = 0;
-    else if (v == floor(v) && fabs(v) < 1e15) {
-        if (v < 0) *b++ = '-', v = -v;
-        fmt_u64((uint64_t)v, b);
-    } else snprintf(b, n, "%g", v);
+/* A number as the single-case JSON writes it: whole numbers without a point. Returns
+ * its length (0 for NaN: no text). */
+static size_t fmt_num(double v, char *b, size_t n) {
+    if (isnan(v)) return b[0] = 0, 0;
+    if (v == floor(v) && fabs(v) < 1e15) {
+        char *p = b;
+        if (v < 0) *p++ = '-', v = -v;
+        return (size_t)(fmt_u64((uint64_t)v, p) - b);
+    }
+    int len = snprintf(b, n, "%g", v);
+    return len < 0 ? 0 : (size_t)len < n ? (size_t)len : n - 1;
 }
 
 /* The field a message names: the text before its first ": ", when it looks like a path. */
@@ -197,6 +201,14 @@ static void field(field_t **f, const char *name, const char *s, int str) {
     ++*f;
 }
 
+/* A number's field, its text just written into b by fmt_num (len bytes): its length
+ * taken from fmt_num, since strlen's wide reads of bytes stored one at a time a moment
+ * before would wait for the stores. */
+static void num_field(field_t **f, const char *name, const char *b, size_t len, int ok) {
+    **f = (field_t){name, ok && len ? b : NULL, ok ? len : 0, 0};
+    ++*f;
+}
+
 /* The result columns of part p for a row (res, and its message msg): at most 4, into f;
  * returns their number. Their texts live in b or in the rules. */
 static int part_fields(field_t *f, field_buf *b, const tf_rules *r, const batch_part *p, const kind_result *res,
@@ -218,16 +230,14 @@ static int part_fields(field_t *f, field_buf *b, const tf_rules *r, const batch_
         field(&f, "latest_departure", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, b->d) : NULL, 1);
         break;
     case BATCH_SCHEME:
-        fmt_num(res->total, b->b1, sizeof b->b1);
-        field(&f, "total", ok ? b->b1 : NULL, 0);
+        num_field(&f, "total", b->b1, fmt_num(res->total, b->b1, sizeof b->b1), ok);
         field(&f, "category", ok && res->category >= 0 ? p->rb->points->categories[res->category].name : NULL, 1);
         field(&f, "passes", ok && res->passes >= 0 ? (res->passes ? "true" : "false") : NULL, 0);
         break;
     default:
         field(&f, "eligible", ok ? (res->passes > 0 ? "true" : "false") : NULL, 0);
         field(&f, "earliest_date", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, b->d) : NULL, 1);
-        fmt_num(res->total, b->b2, sizeof b->b2);
-        field(&f, "counted_days", ok ? b->b2 : NULL, 0);
+        num_field(&f, "counted_days", b->b2, fmt_num(res->total, b->b2, sizeof b->b2), ok);
         break;
     }
     field(&f, "reason", reason, 1);
@@ -278,6 +288,14 @@ static char *csv_at(char *p, const char *s, size_t n) {
     return p;
 }
 
+/* The short text s[0..n) (a number, just written a byte at a time) at p, a byte at a
+ * time: memcpy's wide reads of bytes stored a moment before would wait for the stores.
+ * Returns the end. */
+static inline char *put_short(char *p, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) p[i] = s[i];
+    return p + n;
+}
+
 /* A CSV row: its number, its id (or none), the fields and the error message (or none). */
 static void put_csv_row(out_t *o, const char *num, size_t numn, const char *id, size_t idn, const field_t *f, int nf,
                         const char *err) {
@@ -285,14 +303,14 @@ static void put_csv_row(out_t *o, const char *num, size_t numn, const char *id, 
     for (int i = 0; i < nf; i++) need += 2 * f[i].n + 3;
     char *p = room(o, need), *start = p;
     if (!p) return;
-    p = (char *)memcpy(p, num, numn) + numn;
+    p = put_short(p, num, numn);
     *p++ = ',';
     if (id) p = csv_at(p, id, idn);
     for (int i = 0; i < nf; i++) {
         *p++ = ',';
         if (!f[i].s) continue;
         if (f[i].str) p = csv_at(p, f[i].s, f[i].n);
-        else p = (char *)memcpy(p, f[i].s, f[i].n) + f[i].n; /* a number, true, false: never quoted */
+        else p = put_short(p, f[i].s, f[i].n); /* a number, true, false: never quoted */
     }
     *p++ = ',';
     if (err) p = csv_at(p, err, errn);
