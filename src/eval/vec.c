@@ -894,18 +894,25 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
         }
         if (band_values(x, bs[b], tv[b], tk[b], dbl)) return -1;
     }
+    /* each branch's subject (a table's) or value, row i's at i & sm[b] */
+    const rv *sv[2];
+    const uint8_t *sk[2];
+    size_t sm[2];
+    for (int b = 0; b < 2; b++) {
+        const vec_val *u = tab[b] ? &S[b] : &V[b];
+        sv[b] = u->uni ? &u->u : u->v, sk[b] = u->uni ? &u->uk : u->k, sm[b] = u->uni ? 0 : SIZE_MAX;
+    }
     for (uint32_t i = 0; i < x->n; i++) {
         rv v = {0};
         uint8_t k = 0;
         if (C->k[i]) {
             int b = C->v[i].i != 0;
-            const vec_val *s = &S[b], *u = &V[b];
+            size_t j = i & sm[b];
             if (!tab[b]) {
-                v = u->uni ? u->u : u->v[i], k = u->uni ? u->uk : u->k[i];
+                v = sv[b][j], k = sk[b][j];
                 if (dbl) v = i2d(v, k);
-            }
-            else if (s->uni ? s->uk : s->k[i]) {
-                int16_t p = band_find(bs[b], rb, i, s->uni ? s->u : s->v[i]);
+            } else if (sk[b][j]) {
+                int16_t p = band_find(bs[b], rb, i, sv[b][j]);
                 v = tv[b][p + 1], k = tk[b][p + 1];
             }
         }
@@ -1332,6 +1339,7 @@ static int ev_as(vec_ctx *x, uint32_t n, vec_val *r, int dbl) {
         if (nd->op == OP_IF) return ev_if(x, nd, r, 1);
         if (nd->op == OP_BANDS) return ev_bands(x, nd, r, 1);
     }
+
     int rc = ev(x, n, r);
     if (rc || !dbl) return rc;
     if (r->uni) {
