@@ -36,6 +36,7 @@ struct vec_split {
 struct vec_plan {
     uint8_t *flags; /* [nnodes] */
     uint8_t *let_flags;
+    uint8_t *let_once_d; /* [nlets] 1 where the rulebook reads the let once, converted to a number */
 };
 
 /* ---- the plan --------------------------------------------------------------------------- */
@@ -96,6 +97,20 @@ vec_plan *vec_plan_new(const ir_rulebook *rb, arena *a) {
     if (!p->flags || !p->let_flags) return NULL;
     for (uint32_t n = 0; n < rb->nnodes; n++) plan_node(rb, p, n, 0);
     for (uint32_t l = 0; l < rb->nlets; l++) plan_let(rb, p, l, 0);
+    /* each let's reads (its OP_LET nodes) and those that convert it (an OP_I2D's operand):
+     * one read, converted, gives let_once_d (core_max, second_language_max) */
+    uint32_t *reads = arena_array(a, rb->nlets + 1, sizeof(uint32_t));
+    p->let_once_d = arena_array(a, rb->nlets + 1, 1);
+    if (!reads || !p->let_once_d) return NULL;
+    for (uint32_t n = 0; n < rb->nnodes; n++)
+        if (rb->nodes[n].op == OP_LET && rb->nodes[n].a < rb->nlets) reads[rb->nodes[n].a]++;
+    for (uint32_t n = 0; n < rb->nnodes; n++) {
+        const ir_node *nd = &rb->nodes[n];
+        if (nd->op == OP_I2D && nd->a < rb->nnodes && rb->nodes[nd->a].op == OP_LET) {
+            uint32_t l = rb->nodes[nd->a].a;
+            if (l < rb->nlets && reads[l] == 1) p->let_once_d[l] = 1;
+        }
+    }
     return p;
 }
 
@@ -1339,7 +1354,10 @@ static int ev_as(vec_ctx *x, uint32_t n, vec_val *r, int dbl) {
         if (nd->op == OP_IF) return ev_if(x, nd, r, 1);
         if (nd->op == OP_BANDS) return ev_bands(x, nd, r, 1);
     }
-
+    if (dbl && !x->up && nd->op == OP_LET && x->plan->let_once_d[nd->a])
+        /* a derived value read here only: its body converted (in its tables), where its
+         * value kept and then converted would take two passes */
+        return ev_as(x, x->rb->lets[nd->a].node, r, 1);
     int rc = ev(x, n, r);
     if (rc || !dbl) return rc;
     if (r->uni) {
