@@ -384,6 +384,72 @@ static int csv_int_list(batch_chunk *ch, uint32_t k, int in, const char *text, s
     return 1;
 }
 
+/* A list of records (`2017-12-23:2018-01-09;2021-01-16:2021-02-10`, `FR:3;CA:1`) whose
+ * every field has the common form its converter reads in place, read in one pass into row
+ * k's list of input `in` (records of nf fields, at most COL_FIELDS): a field's end is
+ * found by its width (a date's ten bytes, a code's two) or at the next separator, and the
+ * separator after it checked (`:` inside a record, `;` between records). Returns 1, or 0
+ * having kept nothing: csv_list reads the field, with its messages. */
+static int record_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, uint32_t nf, const char *text,
+                       size_t len) {
+    if (len > BATCH_MAX_ITEMS || pool_room(ch, len + 1)) return 0; /* a value and its separator: a byte at least */
+    rv *out = ch->pool + ch->npool, *o = out;
+    uint32_t count = 0;
+    const char *p = text, *end = text + len;
+    for (;;) { /* a record at p */
+        for (uint32_t fi = 0; fi < nf; fi++) {
+            uint8_t conv = col->fconv[fi];
+            const char *q;
+            switch (conv) {
+            case CONV_DATE: {
+                int32_t d;
+                q = p + 10;
+                if (q > end || !date_parse(p, 10, &d)) return 0;
+                o->i = d;
+                break;
+            }
+            case CONV_COUNTRY: {
+                q = p + 2;
+                int c = q > end ? -1 : country_find(p, 2);
+                if (c < 0) return 0;
+                o->i = c;
+                break;
+            }
+            case CONV_INT: case CONV_NUMBER: {
+                uint64_t v = 0;
+                for (q = p; q < end && (unsigned)(unsigned char)*q - '0' <= 9; q++) v = v * 10 + (unsigned)(*q - '0');
+                if (q == p || q - p > 12) return 0;
+                if (conv == CONV_INT) o->i = (int64_t)v;
+                else o->d = (double)v;
+                break;
+            }
+            case CONV_STRING:
+                for (q = p; q < end && *q != ';' && *q != ':'; q++) {}
+                if (!(o->s = arena_strndup(&ch->strs, p, (size_t)(q - p)))) return ch->failed = 1, 0;
+                break;
+            default: return 0;
+            }
+            o++;
+            /* the separator after the field: `:` before the record's last field, then `;`
+             * or the end */
+            if (fi + 1 < nf) {
+                if (q >= end || *q != ':') return 0;
+            } else if (q < end && *q != ';') {
+                return 0;
+            }
+            p = q + 1;
+        }
+        count++;
+        if (p > end) break;       /* the last record ended at the field's end */
+        if (p == end) return 0;   /* a `;` at the end: an empty record */
+    }
+    size_t cell = (size_t)in * BATCH_ROWS + k;
+    ch->lists[cell] = (ev_list){count, nf, NULL};
+    ch->list_off[cell] = (uint32_t)ch->npool;
+    ch->npool += (size_t)(o - out);
+    return 1;
+}
+
 /* The list field text[0..len) of column col (input `in`) into row k's list; its bytes may
  * be read up to lim (>= text + len). */
 static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, const char *text, size_t len,
@@ -470,8 +536,10 @@ static inline __attribute__((always_inline)) int put_value(batch_chunk *ch, uint
     }
     if (!len) return 0; /* an empty field: not given */
     if (conv == CONV_LIST) {
-        if (c->fconv[0] != CONV_INT || sc->r->inputs[c->input].nfields || !csv_int_list(ch, k, c->input, text, len))
-            csv_list(ch, k, c, c->input, text, len, stable ? text + len + BATCH_PAD : text + len);
+        const ir_input *def = &sc->r->inputs[c->input];
+        int done = def->nfields ? def->nfields <= COL_FIELDS && record_list(ch, k, c, c->input, def->nfields, text, len)
+                 : c->fconv[0] == CONV_INT && csv_int_list(ch, k, c->input, text, len);
+        if (!done) csv_list(ch, k, c, c->input, text, len, stable ? text + len + BATCH_PAD : text + len);
         return ch->skip[k];
     }
     const tf_rules *r = sc->r;

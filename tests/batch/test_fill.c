@@ -9,6 +9,8 @@
  * cell compared with case_text_value on the same text: the same value, or the row
  * rejected with the same message. Each text is read in a plain row (the column-by-column
  * path) and again with a space before it (the field-by-field path, libcsv's trimming).
+ * Lists of records (work = FR:3;CA:1, residence.absences, ...) are read likewise and
+ * compared with a splitting of their text done here, each field read by case_text_value.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,6 +100,90 @@ static void check_block(const tf_rules *r, uint32_t i, block *b) {
     schema_free(&sc);
 }
 
+/* The texts tried for every list of records, whatever its fields. */
+static const char *const records[] = {
+    "FR:3;CA:1",          "GH:5",                  "FR:0.5;CA:12",         "FR:3;",               ";FR:3",
+    "FR:3;;CA:1",         "FR:3:1",                "FR",                   "FR:",                 ":3",
+    "fr:3",               "ZZ:1",                  "FR:1234567890123",     "FR:007",              "FR:-1",
+    "2017-12-23:2018-01-09;2021-01-16:2021-02-10", "2024-02-29:2024-03-01", "2023-02-29:2023-03-01",
+    "2017-12-23:2018-01-0", "2017-12-23:2018-01-099", "2017-12-23x:2018-01-09", "temporary:2017-04-03;permanent:2019-12-18",
+    "temporary:2017-04-03;:2019-12-18", "::",     ":;:",                  "temporary:2019-02-29", "a:b:c;d:e",
+    "permanent:2019-12-18;temporary:2017-04-03;visitor:2010-01-01", "GH:5;GH:5;GH:5;GH:5;GH:5;GH:5;GH:5;GH:5",
+};
+
+/* A record list's text read as the JSON reader reads each field (case_text_value), split
+ * here at `;` and `:` on its own: the values (n records of nf fields), or -1 when it
+ * does not read. */
+static int records_plain(const tf_rules *r, const ir_input *def, const char *t, rv *out, uint32_t *n) {
+    uint32_t nf = def->nfields, fi = 0;
+    *n = 0;
+    const char *p = t;
+    for (;;) {
+        size_t fl = strcspn(p, ";:");
+        char sep = p[fl];
+        if (sep == ':' ? fi + 1 >= nf : fi + 1 != nf) return -1;
+        rv v = {0};
+        int und;
+        char msg[KIND_MSG];
+        type_t ft = def->ftypes[fi];
+        if (TYPE_BASE(ft) == TY_STRING) v.s = NULL; /* compared as text below */
+        else if (case_text_value(r, def->name, ft, p, fl, &v, &und, msg, sizeof msg)) return -1;
+        out[*n * nf + fi] = v;
+        if (++fi == nf) fi = 0, ++*n;
+        if (!sep) return 0;
+        p += fl + 1;
+    }
+}
+
+/* Every record text into every list of records (work, residence.absences ...): the
+ * values of the batch's list equal records_plain's, or both refuse the text. */
+static void check_records(const tf_rules *r, uint32_t i) {
+    const ir_input *def = &r->inputs[i];
+    block b = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        char id[32];
+        for (size_t c = 0; c < sizeof records / sizeof records[0]; c++)
+            snprintf(id, sizeof id, "r%zu", c), add_row(&b, id, pass ? " " : "", records[c]);
+    }
+    batch_schema sc;
+    char err[256], header[200];
+    CHECK(schema_init(&sc, r) == TF_OK, "schema_init");
+    int hn = snprintf(header, sizeof header, "id,%s", def->name);
+    CHECK(schema_header(&sc, header, (size_t)hn, err, sizeof err) == TF_OK, "header %s: %s", header, err);
+    batch_chunk ch;
+    CHECK(chunk_init(&ch, &sc) == 0, "chunk_init");
+    memset(b.buf + b.len, 0, BATCH_PAD);
+    batch_slot *s = calloc(1, sizeof *s);
+    if (!s) exit(2);
+    s->buf = b.buf, s->len = b.len, s->cap = b.cap, s->nrec = b.n;
+    memcpy(s->recs, b.recs, b.n * sizeof *b.recs);
+    chunk_fill(&ch, s, BATCH_FMT_CSV);
+    for (uint32_t k = 0; k < b.n; k++) {
+        rv want[64];
+        uint32_t n = 0;
+        int bad = records_plain(r, def, b.text[k], want, &n);
+        const ev_list *l = &ch.lists[(size_t)i * BATCH_ROWS + k];
+        if (bad) {
+            CHECK(ch.skip[k] && !strncmp(ch.msg[k], def->name, strlen(def->name)), "%s = \"%s\": rejected %d \"%s\"",
+                  def->name, b.text[k], ch.skip[k], ch.msg[k]);
+            continue;
+        }
+        CHECK(!ch.skip[k] && l->n == n && l->nfields == def->nfields, "%s = \"%s\": %u records (%s), want %u", def->name,
+              b.text[k], l->n, ch.msg[k], n);
+        if (ch.skip[k] || l->n != n) continue;
+        for (uint32_t v = 0; v < n * def->nfields; v++) {
+            type_t ft = def->ftypes[v % def->nfields];
+            if (TYPE_BASE(ft) == TY_STRING) continue;
+            int same = TYPE_BASE(ft) == TY_NUMBER ? l->v[v].d == want[v].d : l->v[v].i == want[v].i;
+            CHECK(same, "%s = \"%s\": value %u differs", def->name, b.text[k], v);
+        }
+    }
+    free(s);
+    chunk_free(&ch);
+    schema_free(&sc);
+    free(b.buf);
+}
+
 int main(void) {
     tf_rules *r = NULL;
     tf_diags *d = NULL;
@@ -140,7 +226,10 @@ int main(void) {
         tried += b.n;
         free(b.buf);
     }
-    CHECK(tried > 1000, "only %u texts tried", tried);
+    uint32_t lists = 0;
+    for (uint32_t i = 0; i < r->ninputs; i++)
+        if (TYPE_BASE(r->inputs[i].type) == TY_LIST && r->inputs[i].nfields >= 2) check_records(r, i), lists++;
+    CHECK(tried > 1000 && lists >= 4, "only %u texts and %u lists of records tried", tried, lists);
     tf_rules_free(r);
     printf("%d passed, %d failed (%u texts)\n", checks - failures, failures, tried);
     return failures ? 1 : 0;
