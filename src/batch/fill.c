@@ -362,21 +362,20 @@ static inline uint64_t below(ptrdiff_t n) { return n >= 64 ? ~0ull : (1ull << n)
 static int csv_int_list(batch_chunk *ch, uint32_t k, int in, const char *text, size_t len) {
     if (len > BATCH_MAX_ITEMS || pool_room(ch, len / 2 + 1)) return 0;
     rv *out = ch->pool + ch->npool;
-    uint32_t count = 0, digits = 0;
-    uint64_t v = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned d = (unsigned)(unsigned char)text[i] - '0';
-        if (d <= 9) {
-            v = v * 10 + d;
-            if (++digits > 12) return 0;
-        } else if (text[i] == ';' && digits) {
-            out[count++].i = (int64_t)v;
-            v = 0;
-            digits = 0;
-        } else return 0;
+    uint32_t count = 0;
+    const char *p = text, *end = text + len;
+    for (;;) { /* an item at p: its digits, then `;` and another item, or the end */
+        unsigned d = (unsigned)(unsigned char)*p - '0';
+        if (d > 9) return 0;
+        uint64_t v = d;
+        const char *q = p + 1;
+        for (; q < end && (d = (unsigned)(unsigned char)*q - '0') <= 9; q++) v = v * 10 + d;
+        if (q - p > 12) return 0;
+        out[count++].i = (int64_t)v;
+        if (q == end) break;
+        if (*q != ';' || q + 1 == end) return 0;
+        p = q + 1;
     }
-    if (!digits) return 0;
-    out[count++].i = (int64_t)v;
     size_t cell = (size_t)in * BATCH_ROWS + k;
     ch->lists[cell] = (ev_list){count, 1, NULL};
     ch->list_off[cell] = (uint32_t)ch->npool;

@@ -9,8 +9,9 @@
  * cell compared with case_text_value on the same text: the same value, or the row
  * rejected with the same message. Each text is read in a plain row (the column-by-column
  * path) and again with a space before it (the field-by-field path, libcsv's trimming).
- * Lists of records (work = FR:3;CA:1, residence.absences, ...) are read likewise and
- * compared with a splitting of their text done here, each field read by case_text_value.
+ * Lists (languages.en.clb = 9;9;8;10, work = FR:3;CA:1, residence.absences, ...) are read
+ * likewise and compared with a splitting of their text done here, each item or field read
+ * by case_text_value.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,12 @@ static void check_block(const tf_rules *r, uint32_t i, block *b) {
     schema_free(&sc);
 }
 
+/* The texts tried for every list of whole numbers (languages.en.clb = 9;9;8;10). */
+static const char *const numbers[] = {
+    "9;9;8;10", "7", "007;1", "9;;9", ";9", "9;", "123456789012", "1234567890123", "9;123456789012;1",
+    "9:9", "x", "9;x", "1.5;2", "-1;2", "9;9;9;9;9;9;9;9;9;9;9;9;9;9;9;9", "0;0;0;0", "12;11;10;9",
+};
+
 /* The texts tried for every list of records, whatever its fields. */
 static const char *const records[] = {
     "FR:3;CA:1",          "GH:5",                  "FR:0.5;CA:12",         "FR:3;",               ";FR:3",
@@ -115,7 +122,8 @@ static const char *const records[] = {
  * here at `;` and `:` on its own: the values (n records of nf fields), or -1 when it
  * does not read. */
 static int records_plain(const tf_rules *r, const ir_input *def, const char *t, rv *out, uint32_t *n) {
-    uint32_t nf = def->nfields, fi = 0;
+    uint32_t nf = def->nfields ? def->nfields : 1, fi = 0;
+    const type_t *types = def->nfields ? def->ftypes : &def->elem;
     *n = 0;
     const char *p = t;
     for (;;) {
@@ -125,7 +133,7 @@ static int records_plain(const tf_rules *r, const ir_input *def, const char *t, 
         rv v = {0};
         int und;
         char msg[KIND_MSG];
-        type_t ft = def->ftypes[fi];
+        type_t ft = types[fi];
         if (TYPE_BASE(ft) == TY_STRING) v.s = NULL; /* compared as text below */
         else if (case_text_value(r, def->name, ft, p, fl, &v, &und, msg, sizeof msg)) return -1;
         out[*n * nf + fi] = v;
@@ -135,15 +143,16 @@ static int records_plain(const tf_rules *r, const ir_input *def, const char *t, 
     }
 }
 
-/* Every record text into every list of records (work, residence.absences ...): the
+/* Every text into list input i (work, residence.absences, languages.en.clb ...): the
  * values of the batch's list equal records_plain's, or both refuse the text. */
-static void check_records(const tf_rules *r, uint32_t i) {
+static void check_records(const tf_rules *r, uint32_t i, const char *const *texts, size_t ntexts) {
     const ir_input *def = &r->inputs[i];
+    uint32_t nf = def->nfields ? def->nfields : 1;
+    const type_t *types = def->nfields ? def->ftypes : &def->elem;
     block b = {0};
     for (int pass = 0; pass < 2; pass++) {
         char id[32];
-        for (size_t c = 0; c < sizeof records / sizeof records[0]; c++)
-            snprintf(id, sizeof id, "r%zu", c), add_row(&b, id, pass ? " " : "", records[c]);
+        for (size_t c = 0; c < ntexts; c++) snprintf(id, sizeof id, "r%zu", c), add_row(&b, id, pass ? " " : "", texts[c]);
     }
     batch_schema sc;
     char err[256], header[200];
@@ -168,11 +177,11 @@ static void check_records(const tf_rules *r, uint32_t i) {
                   def->name, b.text[k], ch.skip[k], ch.msg[k]);
             continue;
         }
-        CHECK(!ch.skip[k] && l->n == n && l->nfields == def->nfields, "%s = \"%s\": %u records (%s), want %u", def->name,
-              b.text[k], l->n, ch.msg[k], n);
+        CHECK(!ch.skip[k] && l->n == n && l->nfields == nf, "%s = \"%s\": %u records (%s), want %u", def->name, b.text[k],
+              l->n, ch.msg[k], n);
         if (ch.skip[k] || l->n != n) continue;
-        for (uint32_t v = 0; v < n * def->nfields; v++) {
-            type_t ft = def->ftypes[v % def->nfields];
+        for (uint32_t v = 0; v < n * nf; v++) {
+            type_t ft = types[v % nf];
             if (TYPE_BASE(ft) == TY_STRING) continue;
             int same = TYPE_BASE(ft) == TY_NUMBER ? l->v[v].d == want[v].d : l->v[v].i == want[v].i;
             CHECK(same, "%s = \"%s\": value %u differs", def->name, b.text[k], v);
@@ -227,9 +236,14 @@ int main(void) {
         free(b.buf);
     }
     uint32_t lists = 0;
-    for (uint32_t i = 0; i < r->ninputs; i++)
-        if (TYPE_BASE(r->inputs[i].type) == TY_LIST && r->inputs[i].nfields >= 2) check_records(r, i), lists++;
-    CHECK(tried > 1000 && lists >= 4, "only %u texts and %u lists of records tried", tried, lists);
+    for (uint32_t i = 0; i < r->ninputs; i++) {
+        const ir_input *def = &r->inputs[i];
+        if (TYPE_BASE(def->type) != TY_LIST) continue;
+        if (def->nfields >= 2) check_records(r, i, records, sizeof records / sizeof records[0]), lists++;
+        else if (!def->nfields && TYPE_BASE(def->elem) == TY_INT)
+            check_records(r, i, numbers, sizeof numbers / sizeof numbers[0]), lists++;
+    }
+    CHECK(tried > 1000 && lists >= 8, "only %u texts and %u lists tried", tried, lists);
     tf_rules_free(r);
     printf("%d passed, %d failed (%u texts)\n", checks - failures, failures, tried);
     return failures ? 1 : 0;
