@@ -365,7 +365,23 @@ static int ev_binary(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
-/* and / or, row by row as eval.c: a known false (true) operand decides alone. */
+/* and / or over n rows of A (pa, ka, stride sa: 1 a column, 0 one value) and B, row by
+ * row as eval.c: a known false (true) operand decides alone, else the result is known
+ * where both are. Without a branch; is_and, sa and sb are constants where ev_logic calls
+ * it. */
+static inline __attribute__((always_inline)) void logic_rows(int is_and, uint32_t n, const rv *restrict pa,
+                                                             const uint8_t *restrict ka, size_t sa,
+                                                             const rv *restrict pb, const uint8_t *restrict kb,
+                                                             size_t sb, rv *restrict out, uint8_t *restrict ko) {
+    for (uint32_t i = 0; i < n; i++) {
+        int a_known = ka[i * sa] != 0, b_known = kb[i * sb] != 0;
+        int a = a_known & (pa[i * sa].i != 0), b = b_known & (pb[i * sb].i != 0);
+        int decided = is_and ? (a_known & !a) | (b_known & !b) : a | b; /* known false (and), true (or) */
+        out[i].i = is_and ? !decided : decided;
+        ko[i] = (uint8_t)(decided | (a_known & b_known));
+    }
+}
+
 static int ev_logic(vec_ctx *x, const ir_node *nd, vec_val *r) {
     int is_and = nd->op == OP_AND;
     if (column(x, r)) return -1;
@@ -378,19 +394,15 @@ static int ev_logic(vec_ctx *x, const ir_node *nd, vec_val *r) {
         return 0;
     }
     if (ev(x, nd->b, &B)) return -1;
-    size_t sa = !A.uni, sb = !B.uni;
     const rv *pa = A.uni ? &A.u : A.v, *pb = B.uni ? &B.u : B.v;
     const uint8_t *ka = A.uni ? &A.uk : A.k, *kb = B.uni ? &B.uk : B.k;
-    for (uint32_t i = 0; i < x->n; i++) {
-        int a_known = ka[i * sa], b_known = kb[i * sb];
-        int a = a_known && pa[i * sa].i != 0, b = b_known && pb[i * sb].i != 0;
-        if (is_and) {
-            if ((a_known && !a) || (b_known && !b)) r->v[i].i = 0, r->k[i] = 1;
-            else r->v[i].i = 1, r->k[i] = (uint8_t)(a_known && b_known);
-        } else {
-            if (a || b) r->v[i].i = 1, r->k[i] = 1;
-            else r->v[i].i = 0, r->k[i] = (uint8_t)(a_known && b_known);
-        }
+    uint32_t n = x->n;
+    if (is_and) {
+        if (!A.uni && !B.uni) logic_rows(1, n, pa, ka, 1, pb, kb, 1, r->v, r->k);
+        else logic_rows(1, n, pa, ka, !A.uni, pb, kb, !B.uni, r->v, r->k);
+    } else {
+        if (!A.uni && !B.uni) logic_rows(0, n, pa, ka, 1, pb, kb, 1, r->v, r->k);
+        else logic_rows(0, n, pa, ka, !A.uni, pb, kb, !B.uni, r->v, r->k);
     }
     vec_release(x, mark);
     return 0;
