@@ -625,6 +625,7 @@ typedef struct {
     vec_val *L, *H;
     double *lo_d, *hi_d;
     uint8_t *used; /* [nb] 1 where some row picked the band */
+    int16_t *fast; /* small when flat and of whole numbers, else NULL: band_find's first look */
     int16_t small[BAND_SMALL];
     struct band_memo memo[BAND_MEMO];
 } band_set;
@@ -666,6 +667,7 @@ static band_set *band_setup(vec_ctx *x, const ir_node *nd) {
         bs->hi_d[bi] = dbl ? H->u.d : (double)H->u.i;
     }
     bs->flat = flat;
+    bs->fast = flat && !dbl ? bs->small : NULL;
     if (!flat) return bs;
     /* every band as a closed interval [lo_d, hi_d] of doubles: `< n` is up to the double
      * before n, `> n` from the one after, else everything; the first interval that holds
@@ -710,13 +712,16 @@ static __attribute__((noinline)) int16_t band_scan(band_set *bs, const ir_rulebo
 }
 
 /* The band of row i's known subject s: by the tables of a flat band_set, else by
- * band_scan; -1 when none holds. */
-static inline __attribute__((always_inline)) int16_t band_find(band_set *bs, const ir_rulebook *rb, uint32_t i, rv s) {
+ * band_scan; -1 when none holds. fast is bs->fast, read by the caller before its loop
+ * (the loop's stores of known bytes would have the compiler read it again every row). */
+static inline __attribute__((always_inline)) int16_t band_find(band_set *bs, int16_t *fast, const ir_rulebook *rb,
+                                                               uint32_t i, rv s) {
+    if (fast && (uint64_t)s.i < BAND_SMALL) {
+        int16_t p = fast[s.i];
+        if (p == BAND_UNSET) p = fast[s.i] = band_pick(bs->lo_d, bs->hi_d, bs->nb, (double)s.i, bs->used);
+        return p;
+    }
     if (bs->flat) {
-        if (!bs->dbl && (uint64_t)s.i < BAND_SMALL) {
-            if (bs->small[s.i] == BAND_UNSET) bs->small[s.i] = band_pick(bs->lo_d, bs->hi_d, bs->nb, (double)s.i, bs->used);
-            return bs->small[s.i];
-        }
         double sv = bs->dbl ? s.d : (double)s.i;
         if (sv == sv) {
             uint64_t bits;
@@ -747,8 +752,9 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     if (ev(x, nd->a, &S)) return -1;
     band_set *bs = band_setup(x, nd);
     if (!bs) return -1;
+    int16_t *fast = bs->fast;
     for (uint32_t i = 0; i < x->n; i++)
-        pick[i] = (S.uni ? S.uk : S.k[i]) ? band_find(bs, rb, i, S.uni ? S.u : S.v[i]) : -1;
+        pick[i] = (S.uni ? S.uk : S.k[i]) ? band_find(bs, fast, rb, i, S.uni ? S.u : S.v[i]) : -1;
     int nested = bands_nested(x, nd, bs, pick, r, dbl);
     if (nested) {
         if (nested > 0) vec_release(x, mark);
@@ -879,7 +885,7 @@ static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const
         uint8_t k = 0;
         if (p >= 0 && !in[p]) v = tv[p * 65], k = tk[p * 65];
         else if (p >= 0 && (S[p].uni ? S[p].uk : S[p].k[i])) {
-            int16_t q = band_find(in[p], rb, i, S[p].uni ? S[p].u : S[p].v[i]);
+            int16_t q = band_find(in[p], in[p]->fast, rb, i, S[p].uni ? S[p].u : S[p].v[i]);
             v = tv[p * 65 + q + 1], k = tk[p * 65 + q + 1];
         }
         r->v[i] = v, r->k[i] = k;
@@ -922,6 +928,7 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
         if (band_values(x, bs[b], tv[b], tk[b], dbl)) return -1;
     }
     /* each branch's subject (a table's) or value, row i's at i & sm[b] */
+    int16_t *fast[2] = {bs[0] ? bs[0]->fast : NULL, bs[1] ? bs[1]->fast : NULL};
     const rv *sv[2];
     const uint8_t *sk[2];
     size_t sm[2];
@@ -939,7 +946,7 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
                 v = sv[b][j], k = sk[b][j];
                 if (dbl) v = i2d(v, k);
             } else if (sk[b][j]) {
-                int16_t p = band_find(bs[b], rb, i, sv[b][j]);
+                int16_t p = band_find(bs[b], fast[b], rb, i, sv[b][j]);
                 v = tv[b][p + 1], k = tk[b][p + 1];
             }
         }
@@ -1051,6 +1058,7 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
     const ir_rulebook *rb = x->rb;
     const vec_rows *rows = x->rows;
     int vdbl = sh->map ? dbl : elem_dbl;
+    int16_t *fast = sh->map ? sh->map->fast : NULL;
     /* one list input for every row (the usual case): its lists by row, read in place */
     const ev_list *lists = L->uni && L->uk && rows && rows->lists && !x->sel
                                ? &rows->lists[(size_t)(L->u.i >> 8) * rows->stride] : NULL;
@@ -1071,7 +1079,7 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
             rv v = el[f];
             if (sh->filter) keep = sh->fknown ? (el[sh->ffield].i == sh->fval.i) != sh->ne : -1;
             if (sh->map) {
-                int16_t p = band_find(sh->map, rb, 0, v);
+                int16_t p = band_find(sh->map, fast, rb, 0, v);
                 v = sh->tv[p + 1], known = sh->tk[p + 1];
             }
             ev_agg_step(&g, fn, dbl, keep, known, vdbl, v);
