@@ -238,7 +238,7 @@ static int ev_input(vec_ctx *x, const ir_node *nd, vec_val *r) {
         return 0;
     }
     if (column(x, r)) return -1;
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         r->v[i] = v[x->sel[i]];
         r->k[i] = k[x->sel[i]];
     }
@@ -256,10 +256,10 @@ static int ev_given(vec_ctx *x, const ir_node *nd, vec_val *r) {
     const ev_list *l = rows->lists ? rows->lists + (size_t)nd->a * rows->stride : NULL;
     memset(r->k, 1, x->n);
     if (!x->sel && l) { /* the input's own columns, without a branch a row */
-        for (uint32_t i = 0; i < x->n; i++) r->v[i].i = (k[i] != 0) | (l[i].n != 0);
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) r->v[i].i = (k[i] != 0) | (l[i].n != 0);
         return 0;
     }
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         uint32_t j = row_at(x, i);
         r->v[i].i = k[j] || (l && l[j].n);
     }
@@ -500,7 +500,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
              * end of both lists, and the list it belongs to grows */
             uint32_t *p0 = sp->pos[0], *p1 = sp->pos[1], *r0 = sp->rows[0], *r1 = sp->rows[1], m0 = 0, m1 = 0;
             const uint32_t *sel = x->rows ? x->sel : NULL;
-            for (uint32_t i = 0; i < x->n; i++) {
+            for (uint32_t i = 0, nr = x->n; i < nr; i++) {
                 uint32_t j = sel ? sel[i] : i, k = C.k[i] != 0, b = C.v[i].i != 0;
                 p0[m0] = p1[m1] = i;
                 r0[m0] = r1[m1] = j;
@@ -511,7 +511,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             sp->m[1] = m1;
             sp->done = sp != &one;
         }
-        for (uint32_t i = 0; i < x->n; i++)
+        for (uint32_t i = 0, nr = x->n; i < nr; i++)
             if (!C.k[i]) res.v[i] = (rv){0}, res.k[i] = 0;
         for (int branch = 1; branch >= 0; branch--) {
             uint32_t m = sp->m[branch], *pos = sp->pos[branch], *rows = sp->rows[branch];
@@ -547,7 +547,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
         rv tv[3] = {{0}, E.u, B.u};
         uint8_t tk[3] = {0, any_f && E.uk, any_t && B.uk};
         conv_table(tv, tk, 3, dbl);
-        for (uint32_t i = 0; i < x->n; i++) {
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) {
             uint32_t at = C.k[i] ? 1 + (C.v[i].i != 0) : 0;
             res.v[i] = tv[at], res.k[i] = tk[at];
         }
@@ -562,7 +562,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     const rv *sv[3] = {&none, E.uni ? &E.u : E.v, B.uni ? &B.u : B.v};
     const uint8_t *sk[3] = {&none_k, E.uni ? &E.uk : E.k, B.uni ? &B.uk : B.k};
     size_t sm[3] = {0, E.uni ? 0 : SIZE_MAX, B.uni ? 0 : SIZE_MAX};
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         uint32_t at = (uint32_t)(C.k[i] != 0) << (C.v[i].i != 0);
         size_t j = i & sm[at];
         res.v[i] = sv[at][j], res.k[i] = sk[at][j];
@@ -753,7 +753,7 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     band_set *bs = band_setup(x, nd);
     if (!bs) return -1;
     int16_t *fast = bs->fast;
-    for (uint32_t i = 0; i < x->n; i++)
+    for (uint32_t i = 0, nr = x->n; i < nr; i++)
         pick[i] = (S.uni ? S.uk : S.k[i]) ? band_find(bs, fast, rb, i, S.uni ? S.u : S.v[i]) : -1;
     int nested = bands_nested(x, nd, bs, pick, r, dbl);
     if (nested) {
@@ -774,11 +774,11 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             tk[bi + 1] = bs->used[bi] ? V[bi].uk : 0;
         }
         conv_table(tv, tk, nb + 1, dbl);
-        for (uint32_t i = 0; i < x->n; i++) r->v[i] = tv[pick[i] + 1], r->k[i] = tk[pick[i] + 1];
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) r->v[i] = tv[pick[i] + 1], r->k[i] = tk[pick[i] + 1];
         vec_release(x, mark);
         return 0;
     }
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         if (pick[i] < 0) {
             r->v[i] = (rv){0}, r->k[i] = 0;
             continue;
@@ -879,7 +879,7 @@ static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const
         if (!in[bi]->flat) return 0;
         if (band_values(x, in[bi], &tv[bi * 65], &tk[bi * 65], dbl)) return -1;
     }
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         int p = pick[i];
         rv v = {0};
         uint8_t k = 0;
@@ -936,7 +936,7 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
         const vec_val *u = tab[b] ? &S[b] : &V[b];
         sv[b] = u->uni ? &u->u : u->v, sk[b] = u->uni ? &u->uk : u->k, sm[b] = u->uni ? 0 : SIZE_MAX;
     }
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         rv v = {0};
         uint8_t k = 0;
         if (C->k[i]) {
@@ -992,10 +992,10 @@ static inline __attribute__((always_inline)) void agg_plain(const vec_ctx *x, co
         const ev_list *lists = &rows->lists[(size_t)(L->u.i >> 8) * rows->stride];
         uint32_t f = (uint32_t)(L->u.i & 0xff);
         f = f ? f - 1 : 0;
-        for (uint32_t i = 0; i < x->n; i++) r->k[i] = (uint8_t)agg_list(&lists[i], f, fn, dbl, elem_dbl, &r->v[i]);
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) r->k[i] = (uint8_t)agg_list(&lists[i], f, fn, dbl, elem_dbl, &r->v[i]);
         return;
     }
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         if (!(L->uni ? L->uk : L->k[i])) {
             r->v[i] = (rv){0}, r->k[i] = 0;
             continue;
@@ -1062,7 +1062,7 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
     /* one list input for every row (the usual case): its lists by row, read in place */
     const ev_list *lists = L->uni && L->uk && rows && rows->lists && !x->sel
                                ? &rows->lists[(size_t)(L->u.i >> 8) * rows->stride] : NULL;
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         if (!lists && !(L->uni ? L->uk : L->k[i])) {
             r->v[i] = (rv){0}, r->k[i] = 0;
             continue;
@@ -1112,7 +1112,7 @@ static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
     }
     if (!x->has_frame) {
         /* the elements themselves; without a frame a filter or map is unknown (eval.c) */
-        for (uint32_t i = 0; i < x->n; i++) {
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) {
             if (!(L.uni ? L.uk : L.k[i])) {
                 r->v[i] = (rv){0}, r->k[i] = 0;
                 continue;
@@ -1268,7 +1268,7 @@ static int ev_dated(vec_ctx *x, const ir_node *nd, vec_val *r) {
         int oy, om, od;
         date_to_ymd(x->as_of, &oy, &om, &od);
         birthdays(oy, om, od, t);
-        for (uint32_t i = 0; i < x->n; i++) {
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) {
             uint8_t k = A.uni ? A.uk : A.k[i];
             int64_t a = A.uni ? A.u.i : A.v[i].i;
             r->k[i] = k;
@@ -1279,7 +1279,7 @@ static int ev_dated(vec_ctx *x, const ir_node *nd, vec_val *r) {
     }
     int32_t on = 0; /* the evaluation date split last (usually every row's) */
     int oy = 0, om = 0, od = 0, split = 0;
-    for (uint32_t i = 0; i < x->n; i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         uint8_t k = A.uni ? A.uk : A.k[i];
         int64_t a = A.uni ? A.u.i : A.v[i].i;
         r->k[i] = k;
@@ -1309,7 +1309,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
             return 0;
         }
         if (column(x, r)) return -1;
-        for (uint32_t i = 0; i < x->n; i++) {
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) {
             const ir_epoch *ep = epoch_at(x, i);
             r->v[i] = ep->vals[nd->a];
             r->k[i] = ep->val_known[nd->a];
@@ -1325,7 +1325,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
             return 0;
         }
         if (column(x, r)) return -1;
-        for (uint32_t i = 0; i < x->n; i++) r->v[i].i = as_of_at(x, i), r->k[i] = 1;
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) r->v[i].i = as_of_at(x, i), r->k[i] = 1;
         return 0;
     case OP_GIVEN: return ev_given(x, nd, r);
     case OP_LIST: uniform(r, (rv){.i = ((int64_t)nd->a << 8) | nd->b}, 1); return 0;
@@ -1336,7 +1336,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
             return 0;
         }
         if (column(x, r)) return -1;
-        for (uint32_t i = 0; i < x->n; i++) r->v[i] = x->elem[i][nd->b], r->k[i] = 1;
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) r->v[i] = x->elem[i][nd->b], r->k[i] = 1;
         return 0;
     case OP_LOOPVAR:
         if (!x->up) {
@@ -1356,7 +1356,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
             return 0;
         }
         if (column(x, r)) return -1;
-        for (uint32_t i = 0; i < x->n; i++) r->v[i].d = x->points[nd->a][i], r->k[i] = 1;
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) r->v[i].d = x->points[nd->a][i], r->k[i] = 1;
         return 0;
     case OP_I2D: return ev_as(x, nd->a, r, 1);
     case OP_NOT: case OP_NEG_I: case OP_NEG_D: case OP_D2I: case OP_DAYS2MIN:
@@ -1386,7 +1386,7 @@ static int ev_as(vec_ctx *x, uint32_t n, vec_val *r, int dbl) {
     }
     vec_val a = *r; /* perhaps a kept column (an input, a derived value): into a new one */
     if (column(x, r)) return -1;
-    for (uint32_t i = 0; i < x->n; i++) r->v[i] = i2d(a.v[i], a.k[i]), r->k[i] = a.k[i];
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) r->v[i] = i2d(a.v[i], a.k[i]), r->k[i] = a.k[i];
     return 0;
 }
 
@@ -1406,7 +1406,7 @@ int vec_eval(vec_ctx *x, uint32_t node, rv *out, uint8_t *known) {
         return -1;
     }
     if (v.uni) {
-        for (uint32_t i = 0; i < x->n; i++) out[i] = v.u, known[i] = v.uk;
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) out[i] = v.u, known[i] = v.uk;
     } else {
         memcpy(out, v.v, (size_t)x->n * sizeof(rv));
         memcpy(known, v.k, x->n);
