@@ -100,6 +100,8 @@ typedef struct {
     ev_list *lists;
     rv *pool;               /* list elements of the chunk */
     size_t npool, pool_cap;
+    int pool_moved;         /* the pool was moved while the chunk was read: list pointers
+                             * are set again from list_off */
     uint32_t *list_off;     /* [ninputs * stride]: where a row's list starts in pool */
     arena strs;             /* strings: ids, string values */
     const char *id[BATCH_ROWS];

@@ -254,9 +254,18 @@ static int pool_room(batch_chunk *ch, size_t n) {
     while (cap < ch->npool + n) cap *= 2;
     rv *p = realloc(ch->pool, cap * sizeof(rv));
     if (!p) return ch->failed = 1, -1;
+    ch->pool_moved |= p != ch->pool;
     ch->pool = p;
     ch->pool_cap = cap;
     return 0;
+}
+
+/* Row k's list of input `in`: n items of nf values from pool[off] on. Its pointer is
+ * set again at the end of the chunk if the pool moves (pool_moved). */
+static void set_list(batch_chunk *ch, int in, uint32_t k, uint32_t n, uint32_t nf, size_t off) {
+    size_t cell = (size_t)in * BATCH_ROWS + k;
+    ch->lists[cell] = (ev_list){n, nf, ch->pool + off};
+    ch->list_off[cell] = (uint32_t)off;
 }
 
 /* The first invalid UTF-8 byte of s[0..n), or -1. */
@@ -376,9 +385,7 @@ static int csv_int_list(batch_chunk *ch, uint32_t k, int in, const char *text, s
         if (*q != ';' || q + 1 == end) return 0;
         p = q + 1;
     }
-    size_t cell = (size_t)in * BATCH_ROWS + k;
-    ch->lists[cell] = (ev_list){count, 1, NULL};
-    ch->list_off[cell] = (uint32_t)ch->npool;
+    set_list(ch, in, k, count, 1, ch->npool);
     ch->npool += count;
     return 1;
 }
@@ -442,9 +449,7 @@ static int record_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in
         if (p > end) break;       /* the last record ended at the field's end */
         if (p == end) return 0;   /* a `;` at the end: an empty record */
     }
-    size_t cell = (size_t)in * BATCH_ROWS + k;
-    ch->lists[cell] = (ev_list){count, nf, NULL};
-    ch->list_off[cell] = (uint32_t)ch->npool;
+    set_list(ch, in, k, count, nf, ch->npool);
     ch->npool += (size_t)(o - out);
     return 1;
 }
@@ -515,9 +520,7 @@ static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, 
         if (fe == end) break;
         p = fe + 1;
     }
-    size_t cell = (size_t)in * BATCH_ROWS + k;
-    ch->lists[cell] = (ev_list){count, nf, NULL};
-    ch->list_off[cell] = (uint32_t)at;
+    set_list(ch, in, k, count, nf, at);
 }
 
 /* The valid UTF-8 text[0..len) of column c, row k, read by converter conv (c's): into
@@ -789,8 +792,7 @@ static void fill_jsonl(batch_chunk *ch, uint32_t k, const char *text, uint32_t l
             if (TYPE_BASE(t) == TY_STRING) v.s = keep_str(ch, v.s);
             ch->pool[ch->npool + j] = v;
         }
-        ch->lists[cell] = (ev_list){l->n, l->nfields, NULL};
-        ch->list_off[cell] = (uint32_t)ch->npool;
+        set_list(ch, (int)i, k, l->n, l->nfields, ch->npool);
         ch->npool += nv;
     }
 }
@@ -803,6 +805,7 @@ void chunk_fill(batch_chunk *ch, const batch_slot *s, batch_format fmt) {
     ch->n = n;
     ch->nplain = 0;
     ch->npool = 0;
+    ch->pool_moved = 0;
     arena_reset(&ch->strs);
     /* the columns rows write into are emptied: with CSV, the header's (the others keep
      * what the first chunk left, nothing or their default); with JSONL, every input's */
@@ -835,14 +838,14 @@ void chunk_fill(batch_chunk *ch, const batch_slot *s, batch_format fmt) {
         else fill_csv(ch, k, s->buf + rec->off, rec->len);
     }
     fill_plain(ch, s->buf);
-    /* list pointers (the pool has stopped moving) and defaults, in the columns rows wrote
+    /* list pointers (if the pool moved; it has stopped now) and defaults, in the columns rows wrote
      * (the others keep their default from chunk_init); then the required inputs */
     for (uint32_t j = 0; j < ncols; j++) {
         int i = csv ? ch->sc->cols[j].input : (int)j;
         if (i < 0) continue;
         const ir_input *def = &r->inputs[i];
         size_t at = (size_t)i * BATCH_ROWS;
-        if (TYPE_BASE(def->type) == TY_LIST)
+        if (TYPE_BASE(def->type) == TY_LIST && ch->pool_moved)
             for (uint32_t k = 0; k < n; k++)
                 if (ch->lists[at + k].n) ch->lists[at + k].v = ch->pool + ch->list_off[at + k];
         if (def->has_default)
