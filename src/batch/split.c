@@ -86,9 +86,6 @@ int reader_sniff(batch_reader *rd, batch_format *fmt) {
     }
 }
 
-/* Scans from rd->pos for the end of the record that began at rd->start. Returns 1 when
- * it ends before rd->pos (which is then past the line break), 0 at the end of what was
- * read. */
 /* The end of the common CSV row from b[i] (b[0..n) read): the offset of its first LF
  * when no quote and no CR comes before it, else n (the scanner below decides). One pass,
  * sixteen bytes at a time, where three searches (LF, then a quote and a CR before it)
@@ -114,6 +111,9 @@ static size_t plain_row_end(const char *b, size_t i, size_t n) {
     return n;
 }
 
+/* Scans from rd->pos for the end of the record that began at rd->start. Returns 1 when
+ * it ends before rd->pos (which is then past the line break), 0 at the end of what was
+ * read. */
 static int scan(batch_reader *rd, size_t *end) {
     const char *b = rd->buf;
     size_t i = rd->pos, n = rd->len;
