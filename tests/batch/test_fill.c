@@ -53,26 +53,39 @@ static void add_row(block *b, const char *id, const char *pre, const char *text)
     b->len += (size_t)n + 1; /* and a byte between rows, as the reader leaves them */
 }
 
+/* The rows of block b under the header "id,<name>", read by chunk_fill into f's chunk. */
+typedef struct {
+    batch_schema sc;
+    batch_chunk ch;
+} filled;
+
+static void read_block(filled *f, const tf_rules *r, const char *name, block *b) {
+    char err[256], header[200];
+    CHECK(schema_init(&f->sc, r) == TF_OK, "schema_init");
+    int hn = snprintf(header, sizeof header, "id,%s", name);
+    CHECK(schema_header(&f->sc, header, (size_t)hn, err, sizeof err) == TF_OK, "header %s: %s", header, err);
+    CHECK(chunk_init(&f->ch, &f->sc) == 0, "chunk_init");
+    memset(b->buf + b->len, 0, BATCH_PAD);
+    batch_slot *s = calloc(1, sizeof *s);
+    if (!s) exit(2);
+    s->buf = b->buf, s->len = b->len, s->cap = b->cap, s->nrec = b->n;
+    memcpy(s->recs, b->recs, b->n * sizeof *b->recs);
+    chunk_fill(&f->ch, s, BATCH_FMT_CSV);
+    free(s);
+}
+
+static void filled_free(filled *f) {
+    chunk_free(&f->ch);
+    schema_free(&f->sc);
+}
+
 /* Every text of the block for input i (the header "id,<name>") read by chunk_fill and
  * compared with case_text_value. */
 static void check_block(const tf_rules *r, uint32_t i, block *b) {
     const ir_input *def = &r->inputs[i];
-    batch_schema sc;
-    char err[256], header[200];
-    CHECK(schema_init(&sc, r) == TF_OK, "schema_init");
-    int hn = snprintf(header, sizeof header, "id,%s", def->name);
-    CHECK(schema_header(&sc, header, (size_t)hn, err, sizeof err) == TF_OK, "header %s: %s", header, err);
-    batch_chunk ch;
-    CHECK(chunk_init(&ch, &sc) == 0, "chunk_init");
-    memset(b->buf + b->len, 0, BATCH_PAD);
-    batch_slot *s = calloc(1, sizeof *s);
-    if (!s) exit(2);
-    s->buf = b->buf;
-    s->len = b->len;
-    s->cap = b->cap;
-    s->nrec = b->n;
-    memcpy(s->recs, b->recs, b->n * sizeof *b->recs);
-    chunk_fill(&ch, s, BATCH_FMT_CSV);
+    filled f;
+    read_block(&f, r, def->name, b);
+    const batch_chunk *ch = &f.ch;
     for (uint32_t k = 0; k < b->n; k++) {
         const char *t = b->text[k];
         size_t cell = (size_t)i * BATCH_ROWS + k;
@@ -80,25 +93,23 @@ static void check_block(const tf_rules *r, uint32_t i, block *b) {
         int und = 0;
         char msg[KIND_MSG] = "";
         if (!*t) {
-            CHECK(!ch.skip[k] && ch.known[cell] == def->has_default, "%s = \"\": known %d", def->name, ch.known[cell]);
+            CHECK(!ch->skip[k] && ch->known[cell] == def->has_default, "%s = \"\": known %d", def->name, ch->known[cell]);
             continue;
         }
         int bad = case_text_value(r, def->name, def->type, t, strlen(t), &want, &und, msg, sizeof msg) != 0;
         if (bad) {
-            CHECK(ch.skip[k] && !strcmp(ch.msg[k], msg), "%s = \"%s\": rejected %d \"%s\", want \"%s\"", def->name, t,
-                  ch.skip[k], ch.msg[k], msg);
+            CHECK(ch->skip[k] && !strcmp(ch->msg[k], msg), "%s = \"%s\": rejected %d \"%s\", want \"%s\"", def->name, t,
+                  ch->skip[k], ch->msg[k], msg);
             continue;
         }
-        CHECK(!ch.skip[k] && ch.known[cell], "%s = \"%s\": not read (%s)", def->name, t, ch.msg[k]);
+        CHECK(!ch->skip[k] && ch->known[cell], "%s = \"%s\": not read (%s)", def->name, t, ch->msg[k]);
         if (TYPE_BASE(def->type) == TY_NUMBER || TYPE_BASE(def->type) == TY_MONEY)
-            CHECK(ch.vals[cell].d == want.d, "%s = \"%s\": %g, want %g", def->name, t, ch.vals[cell].d, want.d);
+            CHECK(ch->vals[cell].d == want.d, "%s = \"%s\": %g, want %g", def->name, t, ch->vals[cell].d, want.d);
         else
-            CHECK(ch.vals[cell].i == want.i, "%s = \"%s\": %lld, want %lld", def->name, t, (long long)ch.vals[cell].i,
+            CHECK(ch->vals[cell].i == want.i, "%s = \"%s\": %lld, want %lld", def->name, t, (long long)ch->vals[cell].i,
                   (long long)want.i);
     }
-    free(s);
-    chunk_free(&ch);
-    schema_free(&sc);
+    filled_free(&f);
 }
 
 /* The texts tried for every list of whole numbers (languages.en.clb = 9;9;8;10). */
@@ -154,32 +165,22 @@ static void check_records(const tf_rules *r, uint32_t i, const char *const *text
         char id[32];
         for (size_t c = 0; c < ntexts; c++) snprintf(id, sizeof id, "r%zu", c), add_row(&b, id, pass ? " " : "", texts[c]);
     }
-    batch_schema sc;
-    char err[256], header[200];
-    CHECK(schema_init(&sc, r) == TF_OK, "schema_init");
-    int hn = snprintf(header, sizeof header, "id,%s", def->name);
-    CHECK(schema_header(&sc, header, (size_t)hn, err, sizeof err) == TF_OK, "header %s: %s", header, err);
-    batch_chunk ch;
-    CHECK(chunk_init(&ch, &sc) == 0, "chunk_init");
-    memset(b.buf + b.len, 0, BATCH_PAD);
-    batch_slot *s = calloc(1, sizeof *s);
-    if (!s) exit(2);
-    s->buf = b.buf, s->len = b.len, s->cap = b.cap, s->nrec = b.n;
-    memcpy(s->recs, b.recs, b.n * sizeof *b.recs);
-    chunk_fill(&ch, s, BATCH_FMT_CSV);
+    filled f;
+    read_block(&f, r, def->name, &b);
+    const batch_chunk *ch = &f.ch;
     for (uint32_t k = 0; k < b.n; k++) {
         rv want[64];
         uint32_t n = 0;
         int bad = records_plain(r, def, b.text[k], want, &n);
-        const ev_list *l = &ch.lists[(size_t)i * BATCH_ROWS + k];
+        const ev_list *l = &ch->lists[(size_t)i * BATCH_ROWS + k];
         if (bad) {
-            CHECK(ch.skip[k] && !strncmp(ch.msg[k], def->name, strlen(def->name)), "%s = \"%s\": rejected %d \"%s\"",
-                  def->name, b.text[k], ch.skip[k], ch.msg[k]);
+            CHECK(ch->skip[k] && !strncmp(ch->msg[k], def->name, strlen(def->name)), "%s = \"%s\": rejected %d \"%s\"",
+                  def->name, b.text[k], ch->skip[k], ch->msg[k]);
             continue;
         }
-        CHECK(!ch.skip[k] && l->n == n && l->nfields == nf, "%s = \"%s\": %u records (%s), want %u", def->name, b.text[k],
-              l->n, ch.msg[k], n);
-        if (ch.skip[k] || l->n != n) continue;
+        CHECK(!ch->skip[k] && l->n == n && l->nfields == nf, "%s = \"%s\": %u records (%s), want %u", def->name, b.text[k],
+              l->n, ch->msg[k], n);
+        if (ch->skip[k] || l->n != n) continue;
         for (uint32_t v = 0; v < n * nf; v++) {
             type_t ft = types[v % nf];
             if (TYPE_BASE(ft) == TY_STRING) continue;
@@ -187,9 +188,7 @@ static void check_records(const tf_rules *r, uint32_t i, const char *const *text
             CHECK(same, "%s = \"%s\": value %u differs", def->name, b.text[k], v);
         }
     }
-    free(s);
-    chunk_free(&ch);
-    schema_free(&sc);
+    filled_free(&f);
     free(b.buf);
 }
 
