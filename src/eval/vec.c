@@ -215,10 +215,12 @@ static int from_rows(vec_ctx *x, uint32_t n, vec_val *r) {
         uniform(r, p.u, p.uk);
         return 0;
     }
-    for (uint32_t e = 0; e < x->n; e++) {
-        r->v[e] = p.v[x->up_row[e]];
-        r->k[e] = p.k[x->up_row[e]];
-    }
+    const uint32_t *up = x->up_row;
+    const rv *pv = p.v;
+    const uint8_t *pk = p.k;
+    rv *ov = r->v;
+    uint8_t *ok = r->k;
+    for (uint32_t e = 0, ne = x->n; e < ne; e++) ov[e] = pv[up[e]], ok[e] = pk[up[e]];
     vec_release(x, mark);
     return 0;
 }
@@ -255,8 +257,9 @@ static int ev_given(vec_ctx *x, const ir_node *nd, vec_val *r) {
     const uint8_t *k = rows->known + (size_t)nd->a * rows->stride;
     const ev_list *l = rows->lists ? rows->lists + (size_t)nd->a * rows->stride : NULL;
     memset(r->k, 1, x->n);
+    rv *ov = r->v;
     if (!x->sel && l) { /* the input's own columns, without a branch a row */
-        for (uint32_t i = 0, nr = x->n; i < nr; i++) r->v[i].i = (k[i] != 0) | (l[i].n != 0);
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) ov[i].i = (k[i] != 0) | (l[i].n != 0);
         return 0;
     }
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
@@ -458,16 +461,21 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
          * the caller releases only after reading it) */
         return ev_as(x, C.u.i ? nd->b : nd->c, r, dbl);
     }
+    /* the columns in locals: the compiler reads a field again after each store of a byte */
+    const uint8_t *ck = C.k;
+    const rv *cv = C.v;
     int any_t = 0, any_f = 0, any_u = 0; /* (usually both within the first rows) */
     for (uint32_t i = 0; i < x->n && !(any_t && any_f); i++) {
-        any_t |= C.k[i] && C.v[i].i;
-        any_f |= C.k[i] && !C.v[i].i;
-        any_u |= !C.k[i];
+        any_t |= ck[i] && cv[i].i;
+        any_f |= ck[i] && !cv[i].i;
+        any_u |= !ck[i];
     }
     if (!any_u && any_t != any_f) /* every row known and taking one branch: as above */
         return ev_as(x, any_t ? nd->b : nd->c, r, dbl);
     vec_val res;
     if (column(x, &res)) return -1;
+    rv *ov = res.v;
+    uint8_t *ok = res.k;
     size_t mark = vec_mark(x);
     if (any_t && any_f) {
         int done = ev_if_bands(x, nd, &C, &res, dbl);
@@ -501,7 +509,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             uint32_t *p0 = sp->pos[0], *p1 = sp->pos[1], *r0 = sp->rows[0], *r1 = sp->rows[1], m0 = 0, m1 = 0;
             const uint32_t *sel = x->rows ? x->sel : NULL;
             for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-                uint32_t j = sel ? sel[i] : i, k = C.k[i] != 0, b = C.v[i].i != 0;
+                uint32_t j = sel ? sel[i] : i, k = ck[i] != 0, b = cv[i].i != 0;
                 p0[m0] = p1[m1] = i;
                 r0[m0] = r1[m1] = j;
                 m0 += k & !b;
@@ -512,7 +520,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             sp->done = sp != &one;
         }
         for (uint32_t i = 0, nr = x->n; i < nr; i++)
-            if (!C.k[i]) res.v[i] = (rv){0}, res.k[i] = 0;
+            if (!ck[i]) ov[i] = (rv){0}, ok[i] = 0;
         for (int branch = 1; branch >= 0; branch--) {
             uint32_t m = sp->m[branch], *pos = sp->pos[branch], *rows = sp->rows[branch];
             vec_ctx sub = *x;
@@ -531,9 +539,9 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             vec_val V;
             if (ev_as(&sub, branch ? nd->b : nd->c, &V, dbl)) return x->failed = 1, -1;
             if (V.uni)
-                for (uint32_t k = 0; k < m; k++) res.v[pos[k]] = V.u, res.k[pos[k]] = V.uk;
+                for (uint32_t k = 0; k < m; k++) ov[pos[k]] = V.u, ok[pos[k]] = V.uk;
             else
-                for (uint32_t k = 0; k < m; k++) res.v[pos[k]] = V.v[k], res.k[pos[k]] = V.k[k];
+                for (uint32_t k = 0; k < m; k++) ov[pos[k]] = V.v[k], ok[pos[k]] = V.k[k];
             vec_release(x, m2);
         }
         vec_release(x, mark);
@@ -548,8 +556,8 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
         uint8_t tk[3] = {0, any_f && E.uk, any_t && B.uk};
         conv_table(tv, tk, 3, dbl);
         for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-            uint32_t at = C.k[i] ? 1 + (C.v[i].i != 0) : 0;
-            res.v[i] = tv[at], res.k[i] = tk[at];
+            uint32_t at = ck[i] ? 1 + (cv[i].i != 0) : 0;
+            ov[i] = tv[at], ok[i] = tk[at];
         }
         vec_release(x, mark);
         *r = res;
@@ -563,11 +571,11 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     const uint8_t *sk[3] = {&none_k, E.uni ? &E.uk : E.k, B.uni ? &B.uk : B.k};
     size_t sm[3] = {0, E.uni ? 0 : SIZE_MAX, B.uni ? 0 : SIZE_MAX};
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-        uint32_t at = (uint32_t)(C.k[i] != 0) << (C.v[i].i != 0);
+        uint32_t at = (uint32_t)(ck[i] != 0) << (cv[i].i != 0);
         size_t j = i & sm[at];
-        res.v[i] = sv[at][j], res.k[i] = sk[at][j];
+        ov[i] = sv[at][j], ok[i] = sk[at][j];
     }
-    for (uint32_t i = 0; dbl && i < x->n; i++) res.v[i] = i2d(res.v[i], res.k[i]);
+    for (uint32_t i = 0; dbl && i < x->n; i++) ov[i] = i2d(ov[i], ok[i]);
     vec_release(x, mark);
     *r = res;
     return 0;
@@ -753,8 +761,11 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     band_set *bs = band_setup(x, nd);
     if (!bs) return -1;
     int16_t *fast = bs->fast;
+    const rv *sv = S.uni ? &S.u : S.v; /* row i's subject at i & sm */
+    const uint8_t *sk = S.uni ? &S.uk : S.k;
+    size_t sm = S.uni ? 0 : SIZE_MAX;
     for (uint32_t i = 0, nr = x->n; i < nr; i++)
-        pick[i] = (S.uni ? S.uk : S.k[i]) ? band_find(bs, fast, rb, i, S.uni ? S.u : S.v[i]) : -1;
+        pick[i] = sk[i & sm] ? band_find(bs, fast, rb, i, sv[i & sm]) : -1;
     int nested = bands_nested(x, nd, bs, pick, r, dbl);
     if (nested) {
         if (nested > 0) vec_release(x, mark);
@@ -774,7 +785,9 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             tk[bi + 1] = bs->used[bi] ? V[bi].uk : 0;
         }
         conv_table(tv, tk, nb + 1, dbl);
-        for (uint32_t i = 0, nr = x->n; i < nr; i++) r->v[i] = tv[pick[i] + 1], r->k[i] = tk[pick[i] + 1];
+        rv *ov = r->v;
+        uint8_t *ok = r->k;
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) ov[i] = tv[pick[i] + 1], ok[i] = tk[pick[i] + 1];
         vec_release(x, mark);
         return 0;
     }
@@ -879,6 +892,8 @@ static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const
         if (!in[bi]->flat) return 0;
         if (band_values(x, in[bi], &tv[bi * 65], &tk[bi * 65], dbl)) return -1;
     }
+    rv *ov = r->v;
+    uint8_t *ok = r->k;
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         int p = pick[i];
         rv v = {0};
@@ -888,7 +903,7 @@ static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const
             int16_t q = band_find(in[p], in[p]->fast, rb, i, S[p].uni ? S[p].u : S[p].v[i]);
             v = tv[p * 65 + q + 1], k = tk[p * 65 + q + 1];
         }
-        r->v[i] = v, r->k[i] = k;
+        ov[i] = v, ok[i] = k;
     }
     return 1;
 }
@@ -936,11 +951,15 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
         const vec_val *u = tab[b] ? &S[b] : &V[b];
         sv[b] = u->uni ? &u->u : u->v, sk[b] = u->uni ? &u->uk : u->k, sm[b] = u->uni ? 0 : SIZE_MAX;
     }
+    const uint8_t *ck = C->k;
+    const rv *cv = C->v;
+    rv *ov = r->v;
+    uint8_t *ok = r->k;
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         rv v = {0};
         uint8_t k = 0;
-        if (C->k[i]) {
-            int b = C->v[i].i != 0;
+        if (ck[i]) {
+            int b = cv[i].i != 0;
             size_t j = i & sm[b];
             if (!tab[b]) {
                 v = sv[b][j], k = sk[b][j];
@@ -950,7 +969,7 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
                 v = tv[b][p + 1], k = tk[b][p + 1];
             }
         }
-        r->v[i] = v, r->k[i] = k;
+        ov[i] = v, ok[i] = k;
     }
     vec_release(x, mark);
     return 1;
@@ -992,7 +1011,9 @@ static inline __attribute__((always_inline)) void agg_plain(const vec_ctx *x, co
         const ev_list *lists = &rows->lists[(size_t)(L->u.i >> 8) * rows->stride];
         uint32_t f = (uint32_t)(L->u.i & 0xff);
         f = f ? f - 1 : 0;
-        for (uint32_t i = 0, nr = x->n; i < nr; i++) r->k[i] = (uint8_t)agg_list(&lists[i], f, fn, dbl, elem_dbl, &r->v[i]);
+        rv *ov = r->v;
+        uint8_t *ok = r->k;
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) ok[i] = (uint8_t)agg_list(&lists[i], f, fn, dbl, elem_dbl, &ov[i]);
         return;
     }
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
@@ -1062,12 +1083,23 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
     /* one list input for every row (the usual case): its lists by row, read in place */
     const ev_list *lists = L->uni && L->uk && rows && rows->lists && !x->sel
                                ? &rows->lists[(size_t)(L->u.i >> 8) * rows->stride] : NULL;
+    /* the shape, the list values and the result's columns in locals (the compiler reads a
+     * field again after each store of a byte) */
+    const rv *lvv = L->uni ? &L->u : L->v;
+    const uint8_t *lvk = L->uni ? &L->uk : L->k;
+    size_t lm = L->uni ? 0 : SIZE_MAX;
+    int filter = sh->filter, ne = sh->ne, fknown = sh->fknown;
+    uint32_t ffield = sh->ffield;
+    int64_t fval = sh->fval.i;
+    band_set *map = sh->map;
+    rv *ov = r->v;
+    uint8_t *ok = r->k;
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-        if (!lists && !(L->uni ? L->uk : L->k[i])) {
-            r->v[i] = (rv){0}, r->k[i] = 0;
+        if (!lists && !lvk[i & lm]) {
+            ov[i] = (rv){0}, ok[i] = 0;
             continue;
         }
-        int64_t lv = L->uni ? L->u.i : L->v[i].i;
+        int64_t lv = lvv[i & lm].i;
         const ev_list *l = lists ? &lists[i] : list_of(x, i, lv);
         uint32_t cnt = l ? l->n : 0, f = (uint32_t)(lv & 0xff);
         f = f ? f - 1 : 0;
@@ -1077,14 +1109,14 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
             const rv *el = &l->v[(size_t)j * l->nfields];
             int keep = 1, known = 1;
             rv v = el[f];
-            if (sh->filter) keep = sh->fknown ? (el[sh->ffield].i == sh->fval.i) != sh->ne : -1;
-            if (sh->map) {
-                int16_t p = band_find(sh->map, fast, rb, 0, v);
+            if (filter) keep = fknown ? (el[ffield].i == fval) != ne : -1;
+            if (map) {
+                int16_t p = band_find(map, fast, rb, 0, v);
                 v = sh->tv[p + 1], known = sh->tk[p + 1];
             }
             ev_agg_step(&g, fn, dbl, keep, known, vdbl, v);
         }
-        r->k[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &r->v[i]);
+        ok[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &ov[i]);
     }
 }
 
