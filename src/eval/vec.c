@@ -240,10 +240,10 @@ static int ev_input(vec_ctx *x, const ir_node *nd, vec_val *r) {
         return 0;
     }
     if (column(x, r)) return -1;
-    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-        r->v[i] = v[x->sel[i]];
-        r->k[i] = k[x->sel[i]];
-    }
+    const uint32_t *sel = x->sel;
+    rv *ov = r->v;
+    uint8_t *ok = r->k;
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) ov[i] = v[sel[i]], ok[i] = k[sel[i]];
     return 0;
 }
 
@@ -1300,11 +1300,16 @@ static int ev_dated(vec_ctx *x, const ir_node *nd, vec_val *r) {
         int oy, om, od;
         date_to_ymd(x->as_of, &oy, &om, &od);
         birthdays(oy, om, od, t);
+        const rv *av = A.uni ? &A.u : A.v; /* row i's at i & am */
+        const uint8_t *ak = A.uni ? &A.uk : A.k;
+        size_t am = A.uni ? 0 : SIZE_MAX;
+        int32_t on = x->as_of;
+        rv *ov = r->v;
+        uint8_t *ok = r->k;
         for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-            uint8_t k = A.uni ? A.uk : A.k[i];
-            int64_t a = A.uni ? A.u.i : A.v[i].i;
-            r->k[i] = k;
-            r->v[i].i = k ? age_by_table(t, x->as_of, (int32_t)a, oy, om, od) : 0;
+            uint8_t k = ak[i & am];
+            ok[i] = k;
+            ov[i].i = k ? age_by_table(t, on, (int32_t)av[i & am].i, oy, om, od) : 0;
         }
         vec_release(x, mark);
         return 0;
@@ -1416,9 +1421,12 @@ static int ev_as(vec_ctx *x, uint32_t n, vec_val *r, int dbl) {
         r->u = i2d(r->u, r->uk);
         return 0;
     }
-    vec_val a = *r; /* perhaps a kept column (an input, a derived value): into a new one */
+    const rv *av = r->v; /* perhaps a kept column (an input, a derived value): into a new one */
+    const uint8_t *ak = r->k;
     if (column(x, r)) return -1;
-    for (uint32_t i = 0, nr = x->n; i < nr; i++) r->v[i] = i2d(a.v[i], a.k[i]), r->k[i] = a.k[i];
+    rv *ov = r->v;
+    uint8_t *ok = r->k;
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) ov[i] = i2d(av[i], ak[i]), ok[i] = ak[i];
     return 0;
 }
 
