@@ -218,41 +218,55 @@ static int cap_of(const ir_points *pt, const fold_cols *fc, uint32_t i) {
     return fc->mx_one && fc->mx_one[i] ? CAP_ONE : CAP_ROWS;
 }
 
-/* One pass over the rows of a sum: to sum (known gk; 0 when first) the m (1 to 4)
- * columns p (known pk) in order, then with cap the sum capped at item i's maximum; gk
- * where every column is known. Each row's additions are those of a sum member by member,
- * so that a pass of four or four of one give the same. m, first and cap are constants
- * where fold_sum calls it: each use compiles to a loop of its own. */
+/* gk (1 to begin with when first) AND the m known columns pk, over n rows: eight rows at
+ * a time, since every known byte of the folding is 0 or 1 (eval_points, score_at). */
+static void fold_known(uint32_t n, uint8_t *gk, const uint8_t *const *pk, int m, int first) {
+    uint32_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        uint64_t g = 0x0101010101010101ull, w;
+        if (!first) memcpy(&g, gk + k, sizeof g);
+        for (int j = 0; j < m; j++) memcpy(&w, pk[j] + k, sizeof w), g &= w;
+        memcpy(gk + k, &g, sizeof g);
+    }
+    for (; k < n; k++) {
+        uint8_t g = first ? 1 : gk[k];
+        for (int j = 0; j < m; j++) g &= pk[j][k];
+        gk[k] = g;
+    }
+}
+
+/* One pass over the rows of a sum: to sum (0 when first) the m (1 to 4) columns p in
+ * order, then with cap the sum capped at item i's maximum. Each row's additions are
+ * those of a sum member by member, so that a pass of four or four of one give the same.
+ * m, first and cap are constants where fold_sum calls it: each use compiles to a loop of
+ * its own. Whether the sum is known is fold_known's. */
 static inline __attribute__((always_inline)) void fold_pass(const fold_cols *fc, uint32_t i, double *restrict sum,
-                                                            uint8_t *restrict gk, const double *const *p,
-                                                            const uint8_t *const *pk, int m, int first, int cap) {
+                                                            const double *const *p, int m, int first, int cap) {
     const double *restrict p0 = p[0], *restrict p1 = p[m > 1], *restrict p2 = p[m > 2 ? 2 : 0],
                           *restrict p3 = p[m > 3 ? 3 : 0];
-    const uint8_t *restrict k0 = pk[0], *restrict k1 = pk[m > 1], *restrict k2 = pk[m > 2 ? 2 : 0],
-                           *restrict k3 = pk[m > 3 ? 3 : 0];
     const double *restrict cr = cap == CAP_ROWS ? fc->mx[i] : NULL;
     const uint8_t *restrict ckr = cap == CAP_ROWS ? fc->mk[i] : NULL;
     double c = cap == CAP_ONE ? fc->mx1[i] : 0;
     uint8_t ck = cap == CAP_ONE ? fc->mk1[i] : 0;
     for (uint32_t k = 0; k < fc->n; k++) {
         double s = (first ? 0.0 : sum[k]) + p0[k];
-        uint8_t g = (first ? 1 : gk[k]) & k0[k];
-        if (m > 1) s += p1[k], g &= k1[k];
-        if (m > 2) s += p2[k], g &= k2[k];
-        if (m > 3) s += p3[k], g &= k3[k];
+        if (m > 1) s += p1[k];
+        if (m > 2) s += p2[k];
+        if (m > 3) s += p3[k];
         if (cap == CAP_ONE) s = ck && s > c ? c : s;
         if (cap == CAP_ROWS) s = ckr[k] && s > cr[k] ? cr[k] : s;
-        sum[k] = s, gk[k] = g;
+        sum[k] = s;
     }
 }
 
-/* fold_pass with m, first and cap as constants. */
+/* fold_pass with m, first and cap as constants, and fold_known. */
 static void fold_sum(const fold_cols *fc, uint32_t i, double *sum, uint8_t *gk, const double *const *p,
                      const uint8_t *const *pk, int m, int first, int cap) {
-#define FOLD_CAP(M, F)                                                          \
-    if (cap == CAP_ONE) fold_pass(fc, i, sum, gk, p, pk, M, F, CAP_ONE);        \
-    else if (cap == CAP_ROWS) fold_pass(fc, i, sum, gk, p, pk, M, F, CAP_ROWS); \
-    else fold_pass(fc, i, sum, gk, p, pk, M, F, CAP_NONE);
+    fold_known(fc->n, gk, pk, m, first);
+#define FOLD_CAP(M, F)                                                  \
+    if (cap == CAP_ONE) fold_pass(fc, i, sum, p, M, F, CAP_ONE);        \
+    else if (cap == CAP_ROWS) fold_pass(fc, i, sum, p, M, F, CAP_ROWS); \
+    else fold_pass(fc, i, sum, p, M, F, CAP_NONE);
 #define FOLD_M(M)             \
     case M:                   \
         if (first) {          \
