@@ -465,7 +465,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     const uint8_t *ck = C.k;
     const rv *cv = C.v;
     int any_t = 0, any_f = 0, any_u = 0; /* (usually both within the first rows) */
-    for (uint32_t i = 0; i < x->n && !(any_t && any_f); i++) {
+    for (uint32_t i = 0, nr = x->n; i < nr && !(any_t && any_f); i++) {
         any_t |= ck[i] && cv[i].i;
         any_f |= ck[i] && !cv[i].i;
         any_u |= !ck[i];
@@ -575,7 +575,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
         size_t j = i & sm[at];
         ov[i] = sv[at][j], ok[i] = sk[at][j];
     }
-    for (uint32_t i = 0; dbl && i < x->n; i++) ov[i] = i2d(ov[i], ok[i]);
+    for (uint32_t i = 0, nr = dbl ? x->n : 0; i < nr; i++) ov[i] = i2d(ov[i], ok[i]);
     vec_release(x, mark);
     *r = res;
     return 0;
@@ -791,16 +791,18 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
         vec_release(x, mark);
         return 0;
     }
+    rv *ov = r->v;
+    uint8_t *ok = r->k;
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
         if (pick[i] < 0) {
-            r->v[i] = (rv){0}, r->k[i] = 0;
+            ov[i] = (rv){0}, ok[i] = 0;
             continue;
         }
         const vec_val *v = &V[pick[i]];
-        r->v[i] = v->uni ? v->u : v->v[i];
-        r->k[i] = v->uni ? v->uk : v->k[i];
+        ov[i] = v->uni ? v->u : v->v[i];
+        ok[i] = v->uni ? v->uk : v->k[i];
     }
-    for (uint32_t i = 0; dbl && i < x->n; i++) r->v[i] = i2d(r->v[i], r->k[i]);
+    for (uint32_t i = 0, nr = dbl ? x->n : 0; i < nr; i++) ov[i] = i2d(ov[i], ok[i]);
     vec_release(x, mark);
     return 0;
 }
