@@ -1115,7 +1115,7 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
     int32_t as_of = ch->as_of == TF_DATE_DEFAULT ? date_today() : ch->as_of;
     arena *keep = s->keep;
     arena_reset(keep);
-    uint32_t *sel = arena_array(keep, n + 1, sizeof(uint32_t)), m = 0;
+    uint32_t *sel = arena_array_raw(keep, n + 1, sizeof(uint32_t)), m = 0;
     for (uint32_t k = 0; k < n; k++) {
         kind_result_clear(&ch->res[k]);
         ch->res[k].as_of = as_of;
@@ -1164,7 +1164,7 @@ tf_rc points_batch(const kind_scratch *s, const ir_rulebook *rb, const kind_chun
     /* the tier, with the points visible: category, pass mark and requirement conditions */
     uint32_t nc = pt->ncategories, nr = pt->nrequires;
     uint8_t **cond = arena_array(keep, nc + nr + 2, sizeof(uint8_t *));
-    for (uint32_t c = 0; cond && c < nc + nr + 1; c++) cond[c] = arena_array(keep, m, 1);
+    for (uint32_t c = 0; cond && c < nc + nr + 1; c++) cond[c] = arena_array_raw(keep, m, 1); /* read only where written */
     if (arena_failed(keep)) return TF_ENOMEM;
     for (uint32_t c = 0; c < nc + nr + 1; c++) {
         uint32_t node = c < nc ? pt->categories[c].node : c < nc + nr ? pt->requires[c - nc].node : pt->pass;
