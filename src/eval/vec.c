@@ -499,8 +499,8 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             arena *mem = sp == &one ? NULL : x->keep;
             for (int b = 0; b < 2; b++) {
                 size_t bytes = (size_t)x->n * sizeof(uint32_t) + 4;
-                sp->pos[b] = mem ? arena_alloc(mem, bytes) : push(x, bytes);
-                sp->rows[b] = mem ? arena_alloc(mem, bytes) : push(x, bytes);
+                sp->pos[b] = mem ? arena_array_raw(mem, bytes, 1) : push(x, bytes); /* written before read */
+                sp->rows[b] = mem ? arena_array_raw(mem, bytes, 1) : push(x, bytes);
                 if (!sp->pos[b] || !sp->rows[b]) return x->failed = 1, -1;
                 sp->m[b] = 0;
             }
