@@ -7,7 +7,14 @@
  * logic is kept exactly: a "known" byte travels with every value, and and/or/not/if
  * follow eval.c row by row. Evaluating a branch that eval.c would skip is harmless —
  * evaluation has no side effects and no traps (a division by zero is unknown) — so `if`
- * evaluates both branches unless the condition is the same for every row.
+ * evaluates both branches unless the condition is the same for every row, and a binary
+ * operator computes its result on every row and clears it where an operand is unknown
+ * (BIN_GUARDED names the few that must not see an unknown operand's value).
+ *
+ * The loops over the rows read their columns, the row count and any table from locals:
+ * the known bytes they store are of a character type, which for the compiler may alias
+ * anything, so a field read through a vec_val, a band_set or the context would be read
+ * again after every row.
  *
  * Memory: a node allocates its result, marks the scratch stack, evaluates its children
  * above the mark and releases them when it is done, so the stack holds one path of the
