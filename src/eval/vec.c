@@ -44,6 +44,8 @@ struct vec_plan {
     uint8_t *flags; /* [nnodes] */
     uint8_t *let_flags;
     uint8_t *let_once_d; /* [nlets] 1 where the rulebook reads the let once, converted to a number */
+    uint8_t *let_local;  /* [nlets] 1 where every read of the let lies in one branch of one if */
+    int any_local;
 };
 
 /* ---- the plan --------------------------------------------------------------------------- */
@@ -96,6 +98,30 @@ static uint8_t plan_node(const ir_rulebook *rb, vec_plan *p, uint32_t n, int dep
     return f;
 }
 
+/* Where the reads of each let lie (plan_reads): in one branch of one if (its node << 1 |
+ * branch), nowhere yet, or in more than one place or outside every branch. */
+#define READ_NONE UINT32_MAX
+#define READ_ANY (UINT32_MAX - 1)
+
+/* Records where node n's reads of lets lie, n being in branch `at` (a READ_ code or an
+ * if's node << 1 | branch): an if's branches are in their own. */
+static void plan_reads(const ir_rulebook *rb, uint32_t *let_at, uint32_t n, uint32_t at, int depth) {
+    if (n == NODE_NONE || n >= rb->nnodes || depth > 200) return;
+    const ir_node *nd = &rb->nodes[n];
+    if (nd->op == OP_LET) {
+        if (nd->a < rb->nlets) let_at[nd->a] = let_at[nd->a] == READ_NONE || let_at[nd->a] == at ? at : READ_ANY;
+        return;
+    }
+    if (nd->op == OP_IF) {
+        plan_reads(rb, let_at, nd->a, at, depth + 1);
+        plan_reads(rb, let_at, nd->b, n << 1 | 1, depth + 1);
+        plan_reads(rb, let_at, nd->c, n << 1, depth + 1);
+        return;
+    }
+    uint32_t kid;
+    for (uint32_t i = 0; ir_kid(rb, nd, i, &kid); i++) plan_reads(rb, let_at, kid, at, depth + 1);
+}
+
 vec_plan *vec_plan_new(const ir_rulebook *rb, arena *a) {
     vec_plan *p = arena_alloc(a, sizeof *p);
     if (!p) return NULL;
@@ -117,6 +143,35 @@ vec_plan *vec_plan_new(const ir_rulebook *rb, arena *a) {
             uint32_t l = rb->nodes[nd->a].a;
             if (l < rb->nlets && reads[l] == 1) p->let_once_d[l] = 1;
         }
+    }
+    /* lets read in one branch of one if only (the CRS's spouse_clb and the spouse's
+     * languages under `if with_spouse`): a subset taking that branch evaluates them over
+     * its own rows (let_local). Every root is read outside any branch; a let's body where
+     * the let is read, until nothing changes. */
+    uint32_t *let_at = arena_array(a, rb->nlets + 1, sizeof(uint32_t));
+    p->let_local = arena_array(a, rb->nlets + 1, 1);
+    if (!let_at || !p->let_local) return NULL;
+    for (uint32_t l = 0; l < rb->nlets; l++) let_at[l] = READ_NONE;
+    const ir_points *pt = rb->points;
+    for (uint32_t i = 0; pt && i < pt->nitems; i++) {
+        plan_reads(rb, let_at, pt->items[i].node, READ_ANY, 0);
+        plan_reads(rb, let_at, pt->items[i].max, READ_ANY, 0);
+    }
+    for (uint32_t i = 0; pt && i < pt->ncategories; i++) plan_reads(rb, let_at, pt->categories[i].node, READ_ANY, 0);
+    for (uint32_t i = 0; pt && i < pt->nrequires; i++) plan_reads(rb, let_at, pt->requires[i].node, READ_ANY, 0);
+    if (pt) plan_reads(rb, let_at, pt->pass, READ_ANY, 0);
+    for (uint32_t l = 0; !pt && l < rb->nlets; l++) let_at[l] = READ_ANY; /* (only schemes are read so) */
+    for (uint32_t pass = 0; pass <= rb->nlets; pass++) {
+        uint32_t before = 0, after = 0;
+        for (uint32_t l = 0; l < rb->nlets; l++) before += let_at[l] == READ_ANY;
+        for (uint32_t l = 0; l < rb->nlets; l++)
+            plan_reads(rb, let_at, rb->lets[l].node, let_at[l] == READ_NONE ? READ_ANY : let_at[l], 0);
+        for (uint32_t l = 0; l < rb->nlets; l++) after += let_at[l] == READ_ANY;
+        if (before == after && pass > 0) break;
+    }
+    for (uint32_t l = 0; l < rb->nlets; l++) {
+        p->let_local[l] = let_at[l] != READ_ANY && let_at[l] != READ_NONE && !(p->let_flags[l] & F_POINTS);
+        p->any_local |= p->let_local[l];
     }
     return p;
 }
@@ -541,6 +596,12 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             sub.lets = NULL;
             sub.let_done = NULL;
             sub.splits = NULL;
+            if (x->plan->any_local) { /* a cache of its own for the lets it reads alone */
+                uint32_t nl = x->rb->nlets ? x->rb->nlets : 1;
+                sub.lets = arena_array(x->keep, nl, sizeof(vec_val));
+                sub.let_done = arena_array(x->keep, nl, 1);
+                if (!sub.lets || !sub.let_done) return x->failed = 1, -1;
+            }
             if (!x->ep) sub.ep_row = NULL;
             size_t m2 = vec_mark(x);
             vec_val V;
@@ -1344,7 +1405,10 @@ static int ev_dated(vec_ctx *x, const ir_node *nd, vec_val *r) {
 static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
     if (x->failed) return -1;
     const ir_node *nd = &x->rb->nodes[n];
-    if (x->up && (x->subset ? nd->op == OP_LET || nd->op == OP_POINTS : !(x->plan->flags[n] & F_ELEM)))
+    /* a subset reads the lets of its context, but those read in its branch alone, which it
+     * evaluates over its own rows (let_local) */
+    if (x->up && (x->subset ? (nd->op == OP_LET && !(x->lets && x->plan->let_local[nd->a])) || nd->op == OP_POINTS
+                            : !(x->plan->flags[n] & F_ELEM)))
         return from_rows(x, n, r);
     switch ((opcode)nd->op) {
     case OP_CONST: uniform(r, nd->k, 1); return 0;
