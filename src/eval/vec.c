@@ -606,10 +606,15 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             size_t m2 = vec_mark(x);
             vec_val V;
             if (ev_as(&sub, branch ? nd->b : nd->c, &V, dbl)) return x->failed = 1, -1;
-            if (V.uni)
-                for (uint32_t k = 0; k < m; k++) ov[pos[k]] = V.u, ok[pos[k]] = V.uk;
-            else
-                for (uint32_t k = 0; k < m; k++) ov[pos[k]] = V.v[k], ok[pos[k]] = V.k[k];
+            if (V.uni) {
+                rv u = V.u; /* in locals, as the columns */
+                uint8_t uk = V.uk;
+                for (uint32_t k = 0; k < m; k++) ov[pos[k]] = u, ok[pos[k]] = uk;
+            } else {
+                const rv *vv = V.v;
+                const uint8_t *vk = V.k;
+                for (uint32_t k = 0; k < m; k++) ov[pos[k]] = vv[k], ok[pos[k]] = vk[k];
+            }
             vec_release(x, m2);
         }
         vec_release(x, mark);
