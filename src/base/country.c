@@ -5,8 +5,7 @@
  * tools/gen-countries.py and committed; see data/README.md for its source and licence.
  * A country's index is its row in code order, stable for a given table, and is what
  * rule sets store: a set of countries is a COUNTRY_MAX-bit bitset over these indexes.
- * country_find sits on the hot path of case reading and batch evaluation (every
- * nationality of every row), so it is one bounds check and one table lookup.
+ * country_find (inline, in country.h) reads the table of codes through country_index.
  */
 #include "base/country.h"
 
@@ -27,14 +26,7 @@ const country_info *country_at(int i)
     return &COUNTRY_TABLE[i];
 }
 
-/* Only two capital ASCII letters can match: "fr", "FRA" and "F" are not found. */
-int country_find(const char *s, size_t len)
-{
-    if (s == NULL || len != 2)
-        return -1;
-    unsigned a = (unsigned char)s[0] - 'A';
-    unsigned b = (unsigned char)s[1] - 'A';
-    if (a >= 26 || b >= 26)
-        return -1;
-    return COUNTRY_INDEX[a * 26 + b];
-}
+const int16_t *const country_index = COUNTRY_INDEX;
+
+/* country_find is defined in country.h; its one external definition: */
+extern inline int country_find(const char *s, size_t len);

@@ -24,8 +24,22 @@ typedef struct {
 int country_count(void);
 /* The country at index i (0 <= i < country_count()). */
 const country_info *country_at(int i);
+/* The index of every pair of capital letters AA..ZZ (26 * 26), -1 where no country. */
+extern const int16_t *const country_index;
+
 /* Index of the alpha-2 code given by the first `len` bytes of s (len must be 2 for a
- * match), or -1 when it is not in the table. */
-int country_find(const char *s, size_t len);
+ * match), or -1 when it is not in the table. Only two capital ASCII letters can match:
+ * "fr", "FRA" and "F" are not found. Inline: it is on the hot path of case reading and
+ * batch evaluation (every nationality of every row), one bounds check and one lookup. */
+inline int country_find(const char *s, size_t len)
+{
+    if (s == NULL || len != 2)
+        return -1;
+    unsigned a = (unsigned char)s[0] - 'A';
+    unsigned b = (unsigned char)s[1] - 'A';
+    if (a >= 26 || b >= 26)
+        return -1;
+    return country_index[a * 26 + b];
+}
 
 #endif
