@@ -1,10 +1,14 @@
 /*
  * fill.c — a block of rows into a chunk of columns: the worker's reading.
  *
- * CSV rows are cut at their commas here (libcsv parses a row with quotes), one row at a
- * time (the reader has found where each ends), and every field is converted where it
- * lands: an empty field is a value not given; a scalar by the converter chosen for its
- * column once, from the header (fill_plan): a date, a code of the country table, a
+ * CSV rows are cut at their commas here (the reader has found where each ends). The
+ * common row — ASCII, without quotes, spaces or tabs, with the header's count of fields
+ * — is cut in one pass (cut_plain), and the block's common rows are then read column by
+ * column, a loop per converter (fill_plain); any other row is read field by field
+ * (fill_csv: split at its commas and trimmed as libcsv trims, or parsed by libcsv when
+ * it has a quote). Either way every field is converted where it lands, by the same code
+ * (put_value): an empty field is a value not given; a scalar by the converter chosen for
+ * its column once, from the header (fill_plan): a date, a code of the country table, a
  * declared port (an index by code), a member, plain digits are read in place, and any
  * other text goes to case_text_value, the conversion and the messages of the JSON
  * reader, which decides it (the converters never accept what it refuses, nor read a
