@@ -269,9 +269,9 @@ static void *reader_main(void *arg) {
         s->seq = seq;
         s->first_row = rows + 1;
         while (s->nrec < BATCH_ROWS && s->len < BLOCK_BYTES) {
-            batch_rec rec;
+            batch_rec *rec = &s->recs[s->nrec]; /* written in place: a copy from the stack stalls */
             const char *text;
-            int got = reader_next(&x->rd, &rec, &text);
+            int got = reader_next(&x->rd, rec, &text);
             if (got < 0) {
                 x->reader_rc = TF_EIO;
                 end = 1;
@@ -281,9 +281,9 @@ static void *reader_main(void *arg) {
                 end = 1;
                 break;
             }
-            if (s->len + rec.len + BATCH_PAD > s->cap) {
+            if (s->len + rec->len + BATCH_PAD > s->cap) {
                 size_t cap = s->cap ? s->cap : BLOCK_BYTES;
-                while (cap < s->len + rec.len + BATCH_PAD) cap *= 2;
+                while (cap < s->len + rec->len + BATCH_PAD) cap *= 2;
                 char *b = realloc(s->buf, cap);
                 if (!b) {
                     x->reader_rc = TF_ENOMEM;
@@ -293,10 +293,10 @@ static void *reader_main(void *arg) {
                 s->buf = b;
                 s->cap = cap;
             }
-            memcpy(s->buf + s->len, text, rec.len);
-            rec.off = (uint32_t)s->len;
-            s->len += rec.len;
-            s->recs[s->nrec++] = rec;
+            memcpy(s->buf + s->len, text, rec->len);
+            rec->off = (uint32_t)s->len;
+            s->len += rec->len;
+            s->nrec++;
         }
         if (s->buf) memset(s->buf + s->len, 0, BATCH_PAD);
         rows += s->nrec;
