@@ -4,6 +4,8 @@
 #   make run      build and start the service and its web page: ./build/talentflow serve
 #                 (bundled rulebooks, decision log ./talentflow-decisions.db; it prints the
 #                 address; SERVE_ARGS adds options). The tour: ./build/talentflow tour
+#   make build-pgo  build with profile-guided optimisation, trained on batch runs, in
+#                 build-pgo/ (scripts/pgo.sh; the build docs/performance.md measures)
 #   make werror   build with warnings as errors, in build-werror/
 #   make asan     build with ASan + UBSan and -Werror in build-asan/, run every ctest
 #   make fuzz     build the fuzz targets with clang in build-fuzz/, run fuzz_parse for
@@ -21,7 +23,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 600
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps build test run asan werror fuzz fuzz-build fuzz-case bench bench-serve clean
+.PHONY: all deps build build-pgo test run asan werror fuzz fuzz-build fuzz-case bench bench-serve clean
 
 all: build
 
@@ -31,6 +33,9 @@ deps:
 build:
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 	cmake --build build -j $(JOBS)
+
+build-pgo: deps
+	bash scripts/pgo.sh build-pgo
 
 test: deps
 	$(MAKE) --no-print-directory build
@@ -72,4 +77,4 @@ bench-serve: build
 	bash bench/serve/bench.sh
 
 clean:
-	rm -rf build build-asan build-werror build-fuzz
+	rm -rf build build-asan build-werror build-fuzz build-pgo

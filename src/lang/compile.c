@@ -755,6 +755,7 @@ static void compile_book(sema *s, uint32_t bi) {
     ast_rulebook *rb = bk->ast;
     ir_rulebook *ib = &s->r->books[bi];
     cc c = {.s = s, .bk = bk, .ib = ib, .m = &s->r->mem};
+    uint32_t nsrc = 0, nval = 0, nrule = 0, ntest = 0, nlet = 0; /* before the first goto out */
     uint32_t nd = rb->ndecls ? rb->ndecls : 1;
     c.let_of = calloc(nd, sizeof(uint32_t));
     c.set_of = calloc(nd, sizeof(uint32_t));
@@ -772,7 +773,6 @@ static void compile_book(sema *s, uint32_t bi) {
     ib->otherwise = rb->otherwise.len
                         ? (outcome)outcome_find(s->texts[rb->file] + rb->otherwise.off, rb->otherwise.len)
                         : OUT_VISA_REQUIRED;
-    uint32_t nsrc = 0, nval = 0, nrule = 0, ntest = 0, nlet = 0;
     for (uint32_t i = 0; i < rb->ndecls; i++) {
         switch (rb->decls[i].kind) {
         case D_SOURCE: c.src_of[i] = nsrc++; break;
