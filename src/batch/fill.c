@@ -251,9 +251,8 @@ static void reject(batch_chunk *ch, uint32_t k, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Room for n more list elements. */
-static int pool_room(batch_chunk *ch, size_t n) {
-    if (ch->npool + n <= ch->pool_cap) return 0;
+/* Grows the pool for n more list elements (pool_room). */
+static int pool_grow(batch_chunk *ch, size_t n) {
     size_t cap = ch->pool_cap;
     while (cap < ch->npool + n) cap *= 2;
     rv *p = realloc(ch->pool, cap * sizeof(rv));
@@ -264,9 +263,15 @@ static int pool_room(batch_chunk *ch, size_t n) {
     return 0;
 }
 
+/* Room for n more values in the chunk's list pool: 0, or -1 when it cannot grow. Inline
+ * for the common case, room already there (every list of every row asks). */
+static inline int pool_room(batch_chunk *ch, size_t n) {
+    return ch->npool + n <= ch->pool_cap ? 0 : pool_grow(ch, n);
+}
+
 /* Row k's list of input `in`: n items of nf values from pool[off] on. Its pointer is
  * set again at the end of the chunk if the pool moves (pool_moved). */
-static void set_list(batch_chunk *ch, int in, uint32_t k, uint32_t n, uint32_t nf, size_t off) {
+static inline void set_list(batch_chunk *ch, int in, uint32_t k, uint32_t n, uint32_t nf, size_t off) {
     size_t cell = (size_t)in * BATCH_ROWS + k;
     ch->lists[cell] = (ev_list){n, nf, ch->pool + off};
     ch->list_off[cell] = (uint32_t)off;
@@ -661,13 +666,21 @@ static inline __attribute__((always_inline)) int plain_column(batch_chunk *ch, u
     type_t t = sc->r->inputs[c->input].type;
     rv *restrict vals = ch->vals + (size_t)c->input * BATCH_ROWS;
     uint8_t *restrict known = ch->known + (size_t)c->input * BATCH_ROWS;
-    for (uint32_t i = 0; i < nplain; i++) {
-        uint32_t k = plain[i];
-        size_t n = next[k] - at[k] - 1;
-        if (!n) continue; /* an empty field: not given */
-        if (conv_fast(sc, conv, t, buf + at[k], n, &vals[k])) known[k] = 1;
-        else rejected |= put_value(ch, k, c, conv, buf + at[k], n, 1); /* the slow reading decides */
-    }
+    /* row K's field: into vals[K] and known[K], or the row rejected; the same body for
+     * the usual block, every row plain (row k is the k-th), and for any other */
+#define PLAIN_SCALAR(K)                                                                                     \
+    do {                                                                                                     \
+        uint32_t k = (K);                                                                                    \
+        size_t n = next[k] - at[k] - 1;                                                                      \
+        if (!n) break; /* an empty field: not given */                                                       \
+        if (conv_fast(sc, conv, t, buf + at[k], n, &vals[k])) known[k] = 1;                                  \
+        else rejected |= put_value(ch, k, c, conv, buf + at[k], n, 1); /* the slow reading decides */        \
+    } while (0)
+    if (nplain == ch->n)
+        for (uint32_t i = 0; i < nplain; i++) PLAIN_SCALAR(i);
+    else
+        for (uint32_t i = 0; i < nplain; i++) PLAIN_SCALAR(plain[i]);
+#undef PLAIN_SCALAR
     return rejected;
 }
 
