@@ -201,9 +201,9 @@ int reader_next(batch_reader *rd, batch_rec *rec, const char **text) {
                 *text = rd->buf;
                 return 1;
             }
-            int blank = 1;
+            int blank = rd->fmt == BATCH_FMT_JSONL; /* a JSONL line of spaces and tabs is empty too */
             for (size_t k = 0; k < len && blank; k++) blank = rd->buf[at + k] == ' ' || rd->buf[at + k] == '\t';
-            if (!len || (rd->fmt == BATCH_FMT_JSONL && blank)) continue; /* an empty line is no row */
+            if (!len || blank) continue; /* an empty line is no row */
             *rec = (batch_rec){0, (uint32_t)len, REC_OK, 0};
             *text = rd->buf + at;
             return 1;
