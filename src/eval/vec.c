@@ -1114,7 +1114,13 @@ typedef struct {
     band_set *map;        /* the map's bands, or NULL */
     rv tv[65];            /* the map's values by pick + 1 (band_values) */
     uint8_t tk[65];
+    /* with a map over whole numbers (map->fast), the value of each small element met so
+     * far by the element itself: dk[e] is AGG_UNSET until e is met */
+    rv dv[BAND_SMALL];
+    uint8_t dk[BAND_SMALL];
 } agg_shape;
+
+#define AGG_UNSET 2
 
 /* Fills *sh for aggregate nd when its filter and map have the shapes above. Returns 1,
  * 0 when they have not (nothing kept), -1 on failure. The map's band_set lies above the
@@ -1142,8 +1148,28 @@ static int agg_shape_of(vec_ctx *x, const ir_node *nd, agg_shape *sh) {
         if (!(sh->map = band_setup(x, &rb->nodes[map]))) return -1;
         if (!sh->map->flat) return 0;
         if (band_values(x, sh->map, sh->tv, sh->tk, 0)) return -1;
+        memset(sh->dk, AGG_UNSET, sizeof sh->dk);
     }
     return 1;
+}
+
+/* The value and known byte of element value v under the map of sh (fast: sh->map->fast,
+ * read by the caller before its loop): by the element itself when small, else by its
+ * band (band_find). */
+static inline __attribute__((always_inline)) uint8_t agg_map(agg_shape *sh, int16_t *fast, const ir_rulebook *rb,
+                                                             rv *v) {
+    if (fast && (uint64_t)v->i < BAND_SMALL) {
+        uint8_t *dk = &sh->dk[v->i];
+        if (*dk == AGG_UNSET) {
+            int16_t p = band_find(sh->map, fast, rb, 0, *v);
+            sh->dv[v->i] = sh->tv[p + 1], *dk = sh->tk[p + 1];
+        }
+        *v = sh->dv[v->i];
+        return *dk;
+    }
+    int16_t p = band_find(sh->map, fast, rb, 0, *v);
+    *v = sh->tv[p + 1];
+    return sh->tk[p + 1];
 }
 
 /* An aggregate whose filter and map have the shapes of agg_shape, over the lists L
@@ -1185,10 +1211,7 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
             int keep = 1, known = 1;
             rv v = el[f];
             if (filter) keep = fknown ? (el[ffield].i == fval) != ne : -1;
-            if (map) {
-                int16_t p = band_find(map, fast, rb, 0, v);
-                v = sh->tv[p + 1], known = sh->tk[p + 1];
-            }
+            if (map) known = agg_map(sh, fast, rb, &v);
             ev_agg_step(&g, fn, dbl, keep, known, vdbl, v);
         }
         ok[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &ov[i]);
