@@ -1114,13 +1114,27 @@ typedef struct {
     band_set *map;        /* the map's bands, or NULL */
     rv tv[65];            /* the map's values by pick + 1 (band_values) */
     uint8_t tk[65];
-    /* with a map over whole numbers (map->fast), the value of each small element met so
-     * far by the element itself: dk[e] is AGG_UNSET until e is met */
+    /* with a map over whole numbers (map->fast), the value of each small element by the
+     * element itself (agg_direct) */
     rv dv[BAND_SMALL];
     uint8_t dk[BAND_SMALL];
 } agg_shape;
 
-#define AGG_UNSET 2
+/* Fills sh->dv and dk for a flat map over whole numbers: each small element's value is
+ * that of the first band whose interval [lo_d, hi_d] holds it, as band_pick picks, for
+ * all of them at once: band by band, the whole numbers it holds that no band before
+ * took; none holds the others (unknown, as tv[0]). */
+static void agg_direct(agg_shape *sh) {
+    const band_set *bs = sh->map;
+    uint8_t taken[BAND_SMALL] = {0};
+    for (uint32_t e = 0; e < BAND_SMALL; e++) sh->dv[e] = sh->tv[0], sh->dk[e] = sh->tk[0];
+    for (uint32_t bi = 0; bi < bs->nb; bi++) {
+        double lo = ceil(bs->lo_d[bi]), hi = floor(bs->hi_d[bi]);
+        if (!(lo <= BAND_SMALL - 1 && hi >= 0 && lo <= hi)) continue;
+        for (int e = lo > 0 ? (int)lo : 0, e1 = hi < BAND_SMALL - 1 ? (int)hi : BAND_SMALL - 1; e <= e1; e++)
+            if (!taken[e]) taken[e] = 1, sh->dv[e] = sh->tv[bi + 1], sh->dk[e] = sh->tk[bi + 1];
+    }
+}
 
 /* Fills *sh for aggregate nd when its filter and map have the shapes above. Returns 1,
  * 0 when they have not (nothing kept), -1 on failure. The map's band_set lies above the
@@ -1148,39 +1162,23 @@ static int agg_shape_of(vec_ctx *x, const ir_node *nd, agg_shape *sh) {
         if (!(sh->map = band_setup(x, &rb->nodes[map]))) return -1;
         if (!sh->map->flat) return 0;
         if (band_values(x, sh->map, sh->tv, sh->tk, 0)) return -1;
-        memset(sh->dk, AGG_UNSET, sizeof sh->dk);
+        if (sh->map->fast) agg_direct(sh);
     }
     return 1;
 }
 
-/* The value and known byte of element value v under the map of sh (fast: sh->map->fast,
- * read by the caller before its loop): by the element itself when small, else by its
- * band (band_find). */
-static inline __attribute__((always_inline)) uint8_t agg_map(agg_shape *sh, int16_t *fast, const ir_rulebook *rb,
-                                                             rv *v) {
-    if (fast && (uint64_t)v->i < BAND_SMALL) {
-        uint8_t *dk = &sh->dk[v->i];
-        if (*dk == AGG_UNSET) {
-            int16_t p = band_find(sh->map, fast, rb, 0, *v);
-            sh->dv[v->i] = sh->tv[p + 1], *dk = sh->tk[p + 1];
-        }
-        *v = sh->dv[v->i];
-        return *dk;
-    }
-    int16_t p = band_find(sh->map, fast, rb, 0, *v);
-    *v = sh->tv[p + 1];
-    return sh->tk[p + 1];
-}
-
 /* An aggregate whose filter and map have the shapes of agg_shape, over the lists L
  * names, into r: per row the steps of ev_agg_step, each element's filter and map read
- * in place; fn and the types are constants where the caller passes them (agg_plain). */
+ * in place (a small whole number's value by itself, agg_direct; another's by its band);
+ * fn, the types and whether there is a filter and a map are constants where the caller
+ * passes them (agg_plain). */
 static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const vec_val *L, agg_shape *sh,
-                                                             vec_val *r, int fn, int dbl, int elem_dbl) {
+                                                             vec_val *r, int fn, int dbl, int elem_dbl, int filter,
+                                                             int map) {
     const ir_rulebook *rb = x->rb;
     const vec_rows *rows = x->rows;
-    int vdbl = sh->map ? dbl : elem_dbl;
-    int16_t *fast = sh->map ? sh->map->fast : NULL;
+    int vdbl = map ? dbl : elem_dbl;
+    int16_t *fast = map ? sh->map->fast : NULL;
     /* one list input for every row (the usual case): its lists by row, read in place */
     const ev_list *lists = L->uni && L->uk && rows && rows->lists && !x->sel
                                ? &rows->lists[(size_t)(L->u.i >> 8) * rows->stride] : NULL;
@@ -1189,10 +1187,11 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
     const rv *lvv = L->uni ? &L->u : L->v;
     const uint8_t *lvk = L->uni ? &L->uk : L->k;
     size_t lm = L->uni ? 0 : SIZE_MAX;
-    int filter = sh->filter, ne = sh->ne, fknown = sh->fknown;
+    int ne = sh->ne, fknown = sh->fknown;
     uint32_t ffield = sh->ffield;
     int64_t fval = sh->fval.i;
-    band_set *map = sh->map;
+    const rv *dv = sh->dv;
+    const uint8_t *dk = sh->dk;
     rv *ov = r->v;
     uint8_t *ok = r->k;
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
@@ -1202,16 +1201,22 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
         }
         int64_t lv = lvv[i & lm].i;
         const ev_list *l = lists ? &lists[i] : list_of(x, i, lv);
-        uint32_t cnt = l ? l->n : 0, f = (uint32_t)(lv & 0xff);
+        uint32_t cnt = l ? l->n : 0, nf = l ? l->nfields : 1, f = (uint32_t)(lv & 0xff);
+        const rv *els = l ? l->v : NULL;
         f = f ? f - 1 : 0;
         ev_agg g;
         ev_agg_init(&g);
         for (uint32_t j = 0; j < cnt; j++) {
-            const rv *el = &l->v[(size_t)j * l->nfields];
+            const rv *el = &els[(size_t)j * nf];
             int keep = 1, known = 1;
             rv v = el[f];
             if (filter) keep = fknown ? (el[ffield].i == fval) != ne : -1;
-            if (map) known = agg_map(sh, fast, rb, &v);
+            if (map && fast && (uint64_t)v.i < BAND_SMALL) {
+                known = dk[v.i], v = dv[v.i];
+            } else if (map) {
+                int16_t p = band_find(sh->map, fast, rb, 0, v);
+                v = sh->tv[p + 1], known = sh->tk[p + 1];
+            }
             ev_agg_step(&g, fn, dbl, keep, known, vdbl, v);
         }
         ok[i] = (uint8_t)ev_agg_end(&g, fn, dbl, &ov[i]);
@@ -1268,9 +1273,10 @@ static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
     int shaped = agg_shape_of(x, nd, sh);
     if (shaped < 0) return -1;
     if (shaped) {
-        if (fn == FN_SUM && dbl && elem_dbl && !sh->map) agg_shaped(x, &L, sh, r, FN_SUM, 1, 1);
-        else if (fn == FN_SUM && !dbl && !elem_dbl && sh->map) agg_shaped(x, &L, sh, r, FN_SUM, 0, 0);
-        else agg_shaped(x, &L, sh, r, fn, dbl, elem_dbl);
+        if (fn == FN_SUM && dbl && elem_dbl && sh->filter && !sh->map) agg_shaped(x, &L, sh, r, FN_SUM, 1, 1, 1, 0);
+        else if (fn == FN_SUM && !dbl && !elem_dbl && !sh->filter && sh->map)
+            agg_shaped(x, &L, sh, r, FN_SUM, 0, 0, 0, 1);
+        else agg_shaped(x, &L, sh, r, fn, dbl, elem_dbl, sh->filter, sh->map != NULL);
         vec_release(x, mark);
         return 0;
     }

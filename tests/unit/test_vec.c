@@ -69,6 +69,12 @@ static const char *const docs[] = {
     "\"years\": 1}, {\"country\": \"FR\", \"years\": 3}, {\"country\": \"US\", \"years\": 0}]}",
     "{\"age\": 25, \"education\": \"master\", \"work\": [{\"country\": \"FR\", \"years\": 2.999}], "
     "\"spouse\": {\"accompanying\": true, \"work\": [{\"country\": \"CA\", \"years\": 5}, {\"country\": \"CA\", \"years\": 4}]}}",
+    /* whole-number elements outside the small ones a map reads by themselves (agg_direct:
+     * 0 to 63), and on its edges */
+    "{\"age\": 25, \"languages\": {\"en\": {\"clb\": [-1, 0, 63, 64]}, \"fr\": {\"clb\": [100, 12, 10, 4]}}, "
+    "\"spouse\": {\"accompanying\": true, \"languages\": {\"en\": {\"clb\": [-5, 64, 9, 5]}}}}",
+    "{\"age\": 25, \"languages\": {\"en\": {\"clb\": [9, 9, 9, 70]}, \"fr\": {\"clb\": [9, 9, 9, 9]}}, "
+    "\"spouse\": {\"accompanying\": true, \"languages\": {\"fr\": {\"clb\": [4, 5, 6, 1000]}}}}",
     /* block D: every value of the nested ifs, given and not */
     "{\"age\": 31, \"languages\": {\"fr\": {\"clb\": [7, 7, 7, 7]}, \"en\": {\"clb\": [5, 5, 5, 5]}}, \"CA\": "
     "{\"canadian_education\": \"3y_or_more\", \"job_offer\": \"noc_00\", \"nomination\": true, \"sibling\": true}}",
