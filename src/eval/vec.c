@@ -500,6 +500,23 @@ static int light(const vec_ctx *x, uint32_t n) {
            x->rb->nodes[nd->a].op == OP_LIST;
 }
 
+/* Each of the n rows of an if from the branch it takes, by its condition (cv, ck): E
+ * (false) or B (true), each a column or one value (NULL: a branch no row reads), or none
+ * where the condition is unknown; into ov and ok, without a branch. */
+static void blend(uint32_t n, const uint8_t *ck, const rv *cv, const vec_val *E, const vec_val *B, rv *ov,
+                  uint8_t *ok) {
+    static const rv none = {0};
+    static const uint8_t none_k = 0;
+    const rv *sv[3] = {&none, !E ? &none : E->uni ? &E->u : E->v, !B ? &none : B->uni ? &B->u : B->v};
+    const uint8_t *sk[3] = {&none_k, !E ? &none_k : E->uni ? &E->uk : E->k, !B ? &none_k : B->uni ? &B->uk : B->k};
+    size_t sm[3] = {0, !E || E->uni ? 0 : SIZE_MAX, !B || B->uni ? 0 : SIZE_MAX};
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t at = (uint32_t)(ck[i] != 0) << (cv[i].i != 0);
+        size_t j = i & sm[at];
+        ov[i] = sv[at][j], ok[i] = sk[at][j];
+    }
+}
+
 /* `if`, into r; with dbl, its value converted as OP_I2D would (ev_as). */
 static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     ir_node swapped;
@@ -557,33 +574,61 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
         struct vec_split one = {0}, *sp = &one;
         if (x->splits && cn->op == OP_LET && !x->up && !(x->plan->let_flags[cn->a] & F_POINTS))
             sp = &x->splits[cn->a]; /* kept for the chunk */
+        /* a branch that costs nothing over every row (cheap) is read in place, in the pass
+         * that marks the rows where C is unknown (blend); the others (sub) each over the
+         * subset of its rows, whose lists a split kept for the chunk holds for both */
+        int sub_b[2] = {!cheap(x, nd->c), !cheap(x, nd->b)};
+        vec_val W[2] = {{0}, {0}};
+        for (int b = 0; b < 2; b++)
+            if (!sub_b[b] && ev_as(x, b ? nd->b : nd->c, &W[b], dbl)) return -1;
         if (!sp->done) {
             arena *mem = sp == &one ? NULL : x->keep;
+            const uint32_t *sel = x->rows ? x->sel : NULL;
             for (int b = 0; b < 2; b++) {
                 size_t bytes = (size_t)x->n * sizeof(uint32_t) + 4;
-                sp->pos[b] = mem ? arena_array_raw(mem, bytes, 1) : push(x, bytes); /* written before read */
-                sp->rows[b] = mem ? arena_array_raw(mem, bytes, 1) : push(x, bytes);
-                if (!sp->pos[b] || !sp->rows[b]) return x->failed = 1, -1;
                 sp->m[b] = 0;
+                sp->pos[b] = sp->rows[b] = NULL;
+                if (sp == &one && !sub_b[b]) continue;
+                sp->pos[b] = mem ? arena_array_raw(mem, bytes, 1) : push(x, bytes); /* written before read */
+                /* the rows of `rows` are the positions unless x reads a selection of them */
+                sp->rows[b] = !sel ? sp->pos[b] : mem ? arena_array_raw(mem, bytes, 1) : push(x, bytes);
+                if (!sp->pos[b] || !sp->rows[b]) return x->failed = 1, -1;
             }
             /* without a branch on the condition (it is data): each row is written at the
-             * end of both lists, and the list it belongs to grows */
+             * end of the lists, and the list it belongs to grows */
             uint32_t *p0 = sp->pos[0], *p1 = sp->pos[1], *r0 = sp->rows[0], *r1 = sp->rows[1], m0 = 0, m1 = 0;
-            const uint32_t *sel = x->rows ? x->sel : NULL;
-            for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-                uint32_t j = sel ? sel[i] : i, k = ck[i] != 0, b = cv[i].i != 0;
-                p0[m0] = p1[m1] = i;
-                r0[m0] = r1[m1] = j;
-                m0 += k & !b;
-                m1 += k & b;
+            if (p0 && p1 && sel) {
+                for (uint32_t i = 0, nr = x->n; i < nr; i++) {
+                    uint32_t j = sel[i], k = ck[i] != 0, b = cv[i].i != 0;
+                    p0[m0] = p1[m1] = i;
+                    r0[m0] = r1[m1] = j;
+                    m0 += k & !b;
+                    m1 += k & b;
+                }
+            } else if (p0 && p1) {
+                for (uint32_t i = 0, nr = x->n; i < nr; i++) {
+                    uint32_t k = ck[i] != 0, b = cv[i].i != 0;
+                    p0[m0] = p1[m1] = i;
+                    m0 += k & !b;
+                    m1 += k & b;
+                }
+            } else { /* one branch's list: b (its rows, r1, when sel) */
+                int64_t want = p1 != NULL;
+                uint32_t *p = want ? p1 : p0, *rr = want ? r1 : r0;
+                for (uint32_t i = 0, nr = x->n; i < nr; i++) {
+                    p[m0] = i;
+                    if (sel) rr[m0] = sel[i];
+                    m0 += (ck[i] != 0) & ((cv[i].i != 0) == want);
+                }
+                m1 = want ? m0 : 0, m0 = want ? 0 : m0;
             }
             sp->m[0] = m0;
             sp->m[1] = m1;
             sp->done = sp != &one;
         }
-        for (uint32_t i = 0, nr = x->n; i < nr; i++)
-            if (!ck[i]) ov[i] = (rv){0}, ok[i] = 0;
+        blend(x->n, ck, cv, sub_b[0] ? NULL : &W[0], sub_b[1] ? NULL : &W[1], ov, ok);
         for (int branch = 1; branch >= 0; branch--) {
+            if (!sub_b[branch]) continue;
             uint32_t m = sp->m[branch], *pos = sp->pos[branch], *rows = sp->rows[branch];
             vec_ctx sub = *x;
             sub.n = m;
@@ -636,18 +681,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
         *r = res;
         return 0;
     }
-    /* each row from the branch it takes (E, B: a column, or one value at i & 0), or none
-     * where C is unknown, without a branch */
-    static const rv none = {0};
-    static const uint8_t none_k = 0;
-    const rv *sv[3] = {&none, E.uni ? &E.u : E.v, B.uni ? &B.u : B.v};
-    const uint8_t *sk[3] = {&none_k, E.uni ? &E.uk : E.k, B.uni ? &B.uk : B.k};
-    size_t sm[3] = {0, E.uni ? 0 : SIZE_MAX, B.uni ? 0 : SIZE_MAX};
-    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-        uint32_t at = (uint32_t)(ck[i] != 0) << (cv[i].i != 0);
-        size_t j = i & sm[at];
-        ov[i] = sv[at][j], ok[i] = sk[at][j];
-    }
+    blend(x->n, ck, cv, any_f ? &E : NULL, any_t ? &B : NULL, ov, ok);
     for (uint32_t i = 0, nr = dbl ? x->n : 0; i < nr; i++) ov[i] = i2d(ov[i], ok[i]);
     vec_release(x, mark);
     *r = res;
