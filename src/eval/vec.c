@@ -626,7 +626,12 @@ static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
             sp->m[1] = m1;
             sp->done = sp != &one;
         }
-        blend(x->n, ck, cv, sub_b[0] ? NULL : &W[0], sub_b[1] ? NULL : &W[1], ov, ok);
+        if (sub_b[0] && sub_b[1]) { /* the rows where C is unknown only */
+            for (uint32_t i = 0, nr = x->n; i < nr; i++)
+                if (!ck[i]) ov[i] = (rv){0}, ok[i] = 0;
+        } else {
+            blend(x->n, ck, cv, sub_b[0] ? NULL : &W[0], sub_b[1] ? NULL : &W[1], ov, ok);
+        }
         for (int branch = 1; branch >= 0; branch--) {
             if (!sub_b[branch]) continue;
             uint32_t m = sp->m[branch], *pos = sp->pos[branch], *rows = sp->rows[branch];
