@@ -1093,13 +1093,26 @@ static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val 
  * a case may give (10000 items, case.c and the batch reader), so one row always fits. */
 #define AGG_MAX_ELEMS 16384
 
-/* The list of row position k named by the list value lv (input << 8 | field + 1). */
-static const ev_list *list_of(const vec_ctx *x, uint32_t k, int64_t lv) {
+/* The lists of x's rows (none: NULL), kept in locals by a loop over them (the compiler
+ * reads a field again after each store of a byte). */
+typedef struct {
+    const ev_list *lists;
+    size_t stride;
+    const uint32_t *sel;
+} row_lists;
+
+static inline row_lists lists_of(const vec_ctx *x) {
     const vec_rows *rows = x->rows;
-    if (!rows || !rows->lists) return NULL;
-    uint32_t input = (uint32_t)(lv >> 8);
-    return &rows->lists[(size_t)input * rows->stride + row_at(x, k)];
+    return (row_lists){rows ? rows->lists : NULL, rows ? rows->stride : 0, x->sel};
 }
+
+/* The list of row position k named by the list value lv (input << 8 | field + 1). */
+static inline const ev_list *list_at(row_lists rl, uint32_t k, int64_t lv) {
+    if (!rl.lists) return NULL;
+    return &rl.lists[(size_t)(lv >> 8) * rl.stride + (rl.sel ? rl.sel[k] : k)];
+}
+
+static const ev_list *list_of(const vec_ctx *x, uint32_t k, int64_t lv) { return list_at(lists_of(x), k, lv); }
 
 /* The aggregate fn without filter or map over list l (NULL: empty), its field f, into
  * *out: the steps of ev_agg_step. Returns 1 when the value is known. */
@@ -1130,15 +1143,20 @@ static inline __attribute__((always_inline)) void agg_plain(const vec_ctx *x, co
         for (uint32_t i = 0, nr = x->n; i < nr; i++) ok[i] = (uint8_t)agg_list(&lists[i], f, fn, dbl, elem_dbl, &ov[i]);
         return;
     }
+    row_lists rl = lists_of(x);
+    const rv *lvv = L->uni ? &L->u : L->v; /* row i's list value at i & lm */
+    const uint8_t *lvk = L->uni ? &L->uk : L->k;
+    size_t lm = L->uni ? 0 : SIZE_MAX;
+    rv *ov = r->v;
+    uint8_t *ok = r->k;
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-        if (!(L->uni ? L->uk : L->k[i])) {
-            r->v[i] = (rv){0}, r->k[i] = 0;
+        if (!lvk[i & lm]) {
+            ov[i] = (rv){0}, ok[i] = 0;
             continue;
         }
-        int64_t lv = L->uni ? L->u.i : L->v[i].i;
-        const ev_list *l = rows && rows->lists ? &rows->lists[(size_t)(lv >> 8) * rows->stride + row_at(x, i)] : NULL;
+        int64_t lv = lvv[i & lm].i;
         uint32_t f = (uint32_t)(lv & 0xff);
-        r->k[i] = (uint8_t)agg_list(l, f ? f - 1 : 0, fn, dbl, elem_dbl, &r->v[i]);
+        ok[i] = (uint8_t)agg_list(list_at(rl, i, lv), f ? f - 1 : 0, fn, dbl, elem_dbl, &ov[i]);
     }
 }
 
@@ -1231,6 +1249,7 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
     int64_t fval = sh->fval.i;
     const rv *dv = sh->dv;
     const uint8_t *dk = sh->dk;
+    row_lists rl = lists_of(x);
     rv *ov = r->v;
     uint8_t *ok = r->k;
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
@@ -1239,7 +1258,7 @@ static inline __attribute__((always_inline)) void agg_shaped(vec_ctx *x, const v
             continue;
         }
         int64_t lv = lvv[i & lm].i;
-        const ev_list *l = lists ? &lists[i] : list_of(x, i, lv);
+        const ev_list *l = lists ? &lists[i] : list_at(rl, i, lv);
         uint32_t cnt = l ? l->n : 0, nf = l ? l->nfields : 1, f = (uint32_t)(lv & 0xff);
         const rv *els = l ? l->v : NULL;
         f = f ? f - 1 : 0;
