@@ -854,7 +854,7 @@ static inline __attribute__((always_inline)) int16_t band_find(band_set *bs, int
     return band_scan(bs, rb, i, s);
 }
 
-static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const int16_t *pick, vec_val *r, int dbl);
+static int bands_nested(vec_ctx *x, const ir_node *nd, band_set *bs, const vec_val *S, vec_val *r, int dbl);
 
 /* The first band that holds, row by row: the bounds first (usually constants, then
  * compared as doubles once per distinct subject), then the value of each band some row
@@ -872,17 +872,19 @@ static int ev_bands(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     if (ev(x, nd->a, &S)) return -1;
     band_set *bs = band_setup(x, nd);
     if (!bs) return -1;
+    size_t mark2 = vec_mark(x);
+    int nested = bands_nested(x, nd, bs, &S, r, dbl);
+    if (nested) {
+        if (nested > 0) vec_release(x, mark);
+        return nested > 0 ? 0 : -1;
+    }
+    vec_release(x, mark2);
     int16_t *fast = bs->fast;
     const rv *sv = S.uni ? &S.u : S.v; /* row i's subject at i & sm */
     const uint8_t *sk = S.uni ? &S.uk : S.k;
     size_t sm = S.uni ? 0 : SIZE_MAX;
     for (uint32_t i = 0, nr = x->n; i < nr; i++)
         pick[i] = sk[i & sm] ? band_find(bs, fast, rb, i, sv[i & sm]) : -1;
-    int nested = bands_nested(x, nd, bs, pick, r, dbl);
-    if (nested) {
-        if (nested > 0) vec_release(x, mark);
-        return nested > 0 ? 0 : -1;
-    }
     int table = nb < 64; /* every value some row picked is the same for every row */
     for (uint32_t bi = 0; bi < nb; bi++) {
         if (bs->used[bi] && ev(x, rb->bands[nd->b + bi].val, &V[bi])) return -1;
@@ -969,31 +971,32 @@ static int table_bands(const vec_ctx *x, uint32_t n) {
 }
 
 /* Bands whose values are constants or bands read by table themselves (the CRS's
- * transferability: `>= two_or_more: bands first_low {...}`), for the picks of ev_bands:
- * each row's value found in the table of the band it picked, where every inner bands node
- * would be evaluated over every row; with dbl, converted by i2d in the tables. Returns 1
- * when done (r set), 0 when the values have not that shape, -1 on failure. */
-static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const int16_t *pick, vec_val *r, int dbl) {
+ * transferability: `>= two_or_more: bands first_low {...}`), S their subject over x
+ * (bs: their bounds, flat or not): each row's band found and its value read in the
+ * table of that band in one pass, where every inner bands node would be evaluated over
+ * every row; with dbl, converted by i2d in the tables. Returns 1 when done (r set), 0
+ * when the values have not that shape, -1 on failure. */
+static int bands_nested(vec_ctx *x, const ir_node *nd, band_set *bs, const vec_val *S, vec_val *r, int dbl) {
     const ir_rulebook *rb = x->rb;
     uint32_t nb = nd->c;
     int any = 0;
     if (nb >= 64) return 0;
     for (uint32_t bi = 0; bi < nb; bi++) {
         uint32_t v = rb->bands[nd->b + bi].val;
-        if (!bs->used[bi]) continue;
         if (table_bands(x, v)) any = 1;
         else if (!constant(x, v)) return 0;
     }
     if (!any) return 0;
     band_set **in = push(x, nb * sizeof *in);
-    vec_val *S = push(x, nb * sizeof *S);
+    const rv **isv = push(x, nb * sizeof *isv); /* band bi's inner subject, row i's at i & im[bi] */
+    const uint8_t **isk = push(x, nb * sizeof *isk);
+    size_t *im = push(x, nb * sizeof *im);
     rv *tv = push(x, (size_t)nb * 65 * sizeof(rv));
     uint8_t *tk = push(x, (size_t)nb * 65);
-    if (!in || !S || !tv || !tk) return -1;
+    if (!in || !isv || !isk || !im || !tv || !tk) return -1;
     for (uint32_t bi = 0; bi < nb; bi++) {
         uint32_t v = rb->bands[nd->b + bi].val;
         in[bi] = NULL;
-        if (!bs->used[bi]) continue;
         if (!table_bands(x, v)) { /* a constant */
             vec_val c;
             if (ev(x, v, &c)) return -1;
@@ -1002,19 +1005,25 @@ static int bands_nested(vec_ctx *x, const ir_node *nd, const band_set *bs, const
             continue;
         }
         const ir_node *vn = &rb->nodes[v];
-        if (ev(x, vn->a, &S[bi]) || !(in[bi] = band_setup(x, vn))) return -1;
+        vec_val *is = push(x, sizeof *is);
+        if (!is || ev(x, vn->a, is) || !(in[bi] = band_setup(x, vn))) return -1;
         if (!in[bi]->flat) return 0;
         if (band_values(x, in[bi], &tv[bi * 65], &tk[bi * 65], dbl)) return -1;
+        isv[bi] = is->uni ? &is->u : is->v, isk[bi] = is->uni ? &is->uk : is->k, im[bi] = is->uni ? 0 : SIZE_MAX;
     }
+    int16_t *fast = bs->fast;
+    const rv *sv = S->uni ? &S->u : S->v; /* row i's subject at i & sm */
+    const uint8_t *sk = S->uni ? &S->uk : S->k;
+    size_t sm = S->uni ? 0 : SIZE_MAX;
     rv *ov = r->v;
     uint8_t *ok = r->k;
     for (uint32_t i = 0, nr = x->n; i < nr; i++) {
-        int p = pick[i];
+        int p = sk[i & sm] ? band_find(bs, fast, rb, i, sv[i & sm]) : -1;
         rv v = {0};
         uint8_t k = 0;
         if (p >= 0 && !in[p]) v = tv[p * 65], k = tk[p * 65];
-        else if (p >= 0 && (S[p].uni ? S[p].uk : S[p].k[i])) {
-            int16_t q = band_find(in[p], in[p]->fast, rb, i, S[p].uni ? S[p].u : S[p].v[i]);
+        else if (p >= 0 && isk[p][i & im[p]]) {
+            int16_t q = band_find(in[p], in[p]->fast, rb, i, isv[p][i & im[p]]);
             v = tv[p * 65 + q + 1], k = tk[p * 65 + q + 1];
         }
         ov[i] = v, ok[i] = k;
