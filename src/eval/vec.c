@@ -6,10 +6,15 @@
  * (EV_BINARY, EV_UNARY, ev_band_holds, ev_agg_step), never restated here. Three-valued
  * logic is kept exactly: a "known" byte travels with every value, and and/or/not/if
  * follow eval.c row by row. Evaluating a branch that eval.c would skip is harmless —
- * evaluation has no side effects and no traps (a division by zero is unknown) — so `if`
- * evaluates both branches unless the condition is the same for every row, and a binary
- * operator computes its result on every row and clears it where an operand is unknown
- * (BIN_GUARDED names the few that must not see an unknown operand's value).
+ * evaluation has no side effects and no traps (a division by zero is unknown) — so an
+ * `if` whose rows take both branches evaluates branches that cost little over every row
+ * and blends them (light), reads bands branches by table (ev_if_bands), or else splits
+ * the rows: each costly branch over the subset of rows that take it, a branch that costs
+ * nothing read in place. A binary operator computes its result on every row and clears
+ * it where an operand is unknown (BIN_GUARDED names the few that must not see an unknown
+ * operand's value). Per-row operators work from tables where they can: a band by its
+ * subject, a map of bands over small whole numbers by the element (agg_direct), bands
+ * nested in bands in one pass (bands_nested).
  *
  * The loops over the rows read their columns, the row count and any table from locals:
  * the known bytes they store are of a character type, which for the compiler may alias
