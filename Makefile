@@ -6,7 +6,8 @@
 #                 address; SERVE_ARGS adds options). The tour: ./build/talentflow tour
 #   make build-pgo  build with profile-guided optimisation, trained on batch runs, in
 #                 build-pgo/ (scripts/pgo.sh; the build docs/performance.md measures)
-#   make werror   build with warnings as errors, in build-werror/
+#   make werror   build with warnings as errors, in build-werror/, and with clang too, in
+#                 build-werror-clang/ (each compiler refuses what the other lets pass)
 #   make asan     build with ASan + UBSan and -Werror in build-asan/, run every ctest
 #   make fuzz     build the fuzz targets with clang in build-fuzz/, run fuzz_parse for
 #                 FUZZ_SECONDS (default 600) on fuzz/corpus
@@ -48,6 +49,8 @@ run: deps
 werror: deps
 	cmake -S . -B build-werror -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTF_WERROR=ON
 	cmake --build build-werror -j $(JOBS)
+	CC=clang cmake -S . -B build-werror-clang -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTF_WERROR=ON
+	cmake --build build-werror-clang -j $(JOBS)
 
 asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTF_SANITIZE=ON -DTF_WERROR=ON
@@ -77,4 +80,4 @@ bench-serve: build
 	bash bench/serve/bench.sh
 
 clean:
-	rm -rf build build-asan build-werror build-fuzz build-pgo
+	rm -rf build build-asan build-werror build-werror-clang build-fuzz build-pgo

@@ -319,7 +319,7 @@ int case_text_value(const tf_rules *r, const char *path, type_t t, const char *s
         out->i = (int64_t)d * 1440;
         return 0;
     case TY_STRING: return 0; /* the caller keeps the text */
-    default:
+    default: { /* a block: C11 puts no declaration right after a label (clang refuses it) */
         reader quiet = {NULL, r, err, 0}; /* no message yet */
         if (from_text(&quiet, path, t, s, len, "", out, &text)) {
             /* the conversion failed: say it again, with the value quoted */
@@ -328,6 +328,7 @@ int case_text_value(const tf_rules *r, const char *path, type_t t, const char *s
         }
         *undesignated = text != NULL;
         return 0;
+    }
     }
 #undef SHOWN
 }

@@ -649,8 +649,8 @@ static bool batch_chunk(serve_stream *s)
         json_decref(row);
         if (!ok)
             return false;
-        if (logged)
-            s->recs[nrecs++] = (dlog_rec){
+        if (logged) /* nrecs is read in the record: it is counted after, not in the index */
+            s->recs[nrecs] = (dlog_rec){
                 .endpoint = "batch",
                 .version = s->rules->version,
                 .as_of = as_of[0] ? as_of : NULL,
@@ -661,6 +661,7 @@ static bool batch_chunk(serve_stream *s)
                 .request = start,
                 .request_len = k,
             };
+        nrecs += logged;
     }
     /* The rows go out only once their decisions are committed. */
     return dlog_submit_wait(s->recs, nrecs);
