@@ -185,11 +185,9 @@ int emit_chunk(batch_slot *s, const batch_chunk *ch, batch_format fmt, const bat
                kind_result *const *res, char (*const *msg)[KIND_MSG]);
 
 /* The decision of a result, as text: check: the outcome; scheme: the category (or pass,
- * fail, the total); route: eligible / not eligible. Into buf. */
+ * fail, the total); route: eligible / not eligible. The total is written into buf, which
+ * has n bytes: at least 32, else the total is empty. */
 const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_result *res, char *buf, size_t n);
-/* The reason code of a result ("cn.entry.unilateral", "E:trip.to", ...), into buf. */
-const char *emit_reason(const tf_rules *r, const batch_part *p, const kind_result *res, const char *msg, char *buf,
-                        size_t n);
 
 /* Appends text to a growable buffer; -1 when out of memory. */
 int buf_put(char **b, size_t *len, size_t *cap, const char *s, size_t n);

@@ -14,6 +14,18 @@
  *   route   `eligible`, `binding:<requirement>` (not yet; the requirement that sets the
  *           earliest date), `never:<requirement>` (not within 30 years)
  *   error   E:<field> (E:row for the row as a whole)
+ *
+ * Writing a row is a few hundred instructions, a tenth of a row's evaluation, so it is
+ * written straight into the slot's output: room for the whole row is made once (the
+ * row's bound: its id and message six times over, the worst of JSON's escapes, and a
+ * fixed budget per column), and each column is then written at a cursor without a check
+ * of its own; only a text longer than a column's budget makes room for itself. The
+ * columns of a part are told once (part_columns) for both formats: the writer's calls
+ * (put_text, put_num, ...) write a CSV field or a JSON member. A text is copied and
+ * searched eight bytes at a time for the bytes that need CSV quoting or JSON escaping;
+ * when one is found (rarely: ids and reason codes are plain) the text is written again
+ * by the exact, byte-at-a-time rules. A reason that joins two texts (incomplete:<input>)
+ * is written as its two pieces, never put together by snprintf.
  */
 #include <math.h>
 #include <stdio.h>
@@ -38,41 +50,60 @@ int buf_put(char **b, size_t *len, size_t *cap, const char *s, size_t n) {
     return 0;
 }
 
-/* A growable output with a sticky failure. */
+/* ---- texts --------------------------------------------------------------------------- */
+
+/* A text of an output row: a[0..an) then b[0..bn) (b is "" for a text of one piece). */
 typedef struct {
-    char **b;
-    size_t *len, *cap;
-    int failed;
-} out_t;
+    const char *a, *b;
+    size_t an, bn;
+} text_t;
 
-static inline void put(out_t *o, const char *s, size_t n) {
-    if (o->failed) return;
-    if (*o->len + n + 1 <= *o->cap) { /* the usual case, without a call: there is room */
-        memcpy(*o->b + *o->len, s, n);
-        *o->len += n;
-    } else if (buf_put(o->b, o->len, o->cap, s, n)) {
-        o->failed = 1;
-    }
+#define TEXT_LIT(s) ((text_t){s, "", sizeof s - 1, 0})
+#define TEXT_NONE ((text_t){"", "", 0, 0})
+
+static text_t text_of(const char *s) { return (text_t){s, "", strlen(s), 0}; }
+
+/* Reasons of two pieces were once written by snprintf into a 300-byte buffer, and cut at
+ * 299 bytes: they still are, so that no output changes. */
+#define REASON_MAX 299
+
+/* The reason "<a><b>" (a: ASCII, so that the pieces split no character), cut as it was. */
+static text_t text_join(const char *a, size_t an, const char *b) {
+    size_t bn = strlen(b);
+    return (text_t){a, b, an, bn < REASON_MAX - an ? bn : REASON_MAX - an};
 }
-static void puts_(out_t *o, const char *s) { put(o, s, strlen(s)); }
 
-static void put_piece(void *o, const char *s, size_t n) { put(o, s, n); }
-
-/* A JSON string, escaped as the library's JSON writer escapes (base/jw.h). */
-static void put_json_str(out_t *o, const char *s, size_t n) {
-    put(o, "\"", 1);
-    jw_escape(s, n, put_piece, o);
-    put(o, "\"", 1);
-}
+/* ---- numbers ------------------------------------------------------------------------- */
 
 /* v in decimal into b (at least 21 bytes), NUL-terminated; returns the end (the NUL). */
 static char *fmt_u64(uint64_t v, char *b) {
-    /* two digits at a time, from the right, in place: the digits counted first */
     static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                    "8081828384858687888990919293949596979899";
-    int n = 1;
-    for (uint64_t t = 10; n < 20 && v >= t; t *= 10) n++;
+    /* the digits counted from v's bit length (1233 / 4096 ~ log10 2), then written two at a
+     * time from the right; pow10[0] is 0 so that 0 has a digit */
+    static const uint64_t pow10[20] = {0,
+                                       10u,
+                                       100u,
+                                       1000u,
+                                       10000u,
+                                       100000u,
+                                       1000000u,
+                                       10000000u,
+                                       100000000u,
+                                       1000000000u,
+                                       10000000000u,
+                                       100000000000u,
+                                       1000000000000u,
+                                       10000000000000u,
+                                       100000000000000u,
+                                       1000000000000000u,
+                                       10000000000000000u,
+                                       100000000000000000u,
+                                       1000000000000000000u,
+                                       10000000000000000000u};
+    unsigned t = (unsigned)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+    int n = (int)t + (v >= pow10[t]);
     char *p = b + n;
     *p = 0;
     while (v >= 10) {
@@ -99,18 +130,26 @@ static size_t dec_next(char *num, size_t n) {
     return n + 1;
 }
 
-/* A number as the single-case JSON writes it: whole numbers without a point. Returns
- * its length (0 for NaN: no text). */
-static size_t fmt_num(double v, char *b, size_t n) {
+/* Bytes a number's text may take (fmt_num). */
+#define NUM_MAX 32
+
+/* A number as the single-case JSON writes it: whole numbers without a point. Into b
+ * (NUM_MAX bytes), NUL-terminated; returns its length (0 for NaN: no text). */
+static size_t fmt_num(double v, char *b) {
     if (isnan(v)) return b[0] = 0, 0;
-    if (v == floor(v) && fabs(v) < 1e15) {
-        char *p = b;
-        if (v < 0) *p++ = '-', v = -v;
-        return (size_t)(fmt_u64((uint64_t)v, p) - b);
+    if (fabs(v) < 1e15) { /* whole: the same after a round trip through an integer */
+        int64_t i = (int64_t)v;
+        if ((double)i == v) {
+            char *p = b;
+            if (i < 0) *p++ = '-';
+            return (size_t)(fmt_u64(i < 0 ? 0 - (uint64_t)i : (uint64_t)i, p) - b);
+        }
     }
-    int len = snprintf(b, n, "%g", v);
-    return len < 0 ? 0 : (size_t)len < n ? (size_t)len : n - 1;
+    int len = snprintf(b, NUM_MAX, "%g", v);
+    return len < 0 ? 0 : len < NUM_MAX ? (size_t)len : NUM_MAX - 1;
 }
+
+/* ---- reasons and decisions ----------------------------------------------------------- */
 
 /* The field a message names: the text before its first ": ", when it looks like a path. */
 static size_t msg_field(const char *msg, const char **field) {
@@ -130,37 +169,36 @@ const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_res
         if (res->category >= 0) return p->rb->points->categories[res->category].name;
         if (res->passes >= 0) return res->passes ? "pass" : "fail";
         if (p->rb->points->ncategories) return "none";
-        fmt_num(res->total, buf, n);
+        if (n >= NUM_MAX) fmt_num(res->total, buf);
+        else if (n) buf[0] = 0;
         return buf;
     default: (void)r; return res->passes > 0 ? "eligible" : "not_eligible";
     }
 }
 
-const char *emit_reason(const tf_rules *r, const batch_part *p, const kind_result *res, const char *msg, char *buf,
-                        size_t n) {
+/* The reason code of a result ("cn.entry.unilateral", "E:trip.to", ...); msg is the
+ * message of a result that has a status. The text lives in the rules, msg or literals. */
+static text_t reason_text(const tf_rules *r, const batch_part *p, const kind_result *res, const char *msg) {
     if (res->status) {
         const char *f;
         size_t fl = msg_field(msg, &f);
-        snprintf(buf, n, "E:%.*s", (int)fl, f);
-        return buf;
+        return (text_t){"E:", f, 2, fl < REASON_MAX - 2 ? fl : REASON_MAX - 2};
     }
     switch (p->kind) {
-    case BATCH_CHECK: return res->rule >= 0 ? r->books[res->book].rules[res->rule].id : "no_rule";
+    case BATCH_CHECK: return res->rule >= 0 ? text_of(r->books[res->book].rules[res->rule].id) : TEXT_LIT("no_rule");
     case BATCH_SCHEME: {
         const ir_points *pt = p->rb->points;
-        if (!res->complete) {
-            snprintf(buf, n, "incomplete:%s", res->missing >= 0 ? r->inputs[res->missing].name : "?");
-            return buf;
-        }
-        if (res->category >= 0) return pt->categories[res->category].name;
-        if (pt->ncategories) return "none";
-        if (res->passes >= 0) return res->passes ? "pass" : "fail";
-        return "scored";
+        if (!res->complete)
+            return text_join("incomplete:", sizeof "incomplete:" - 1, res->missing >= 0 ? r->inputs[res->missing].name : "?");
+        if (res->category >= 0) return text_of(pt->categories[res->category].name);
+        if (pt->ncategories) return TEXT_LIT("none");
+        if (res->passes >= 0) return res->passes ? TEXT_LIT("pass") : TEXT_LIT("fail");
+        return TEXT_LIT("scored");
     }
     default:
-        if (res->passes > 0) return "eligible";
-        snprintf(buf, n, "%s:%s", res->date == TF_DATE_DEFAULT ? "never" : "binding", pathway_label(p->rb, res->missing));
-        return buf;
+        if (res->passes > 0) return TEXT_LIT("eligible");
+        if (res->date == TF_DATE_DEFAULT) return text_join("never:", sizeof "never:" - 1, pathway_label(p->rb, res->missing));
+        return text_join("binding:", sizeof "binding:" - 1, pathway_label(p->rb, res->missing));
     }
 }
 
@@ -182,193 +220,306 @@ void emit_header(FILE *out, batch_format fmt, const batch_part *parts, int npart
     fputs(",error\n", out);
 }
 
-/* A result column of an output row: its name (JSON), its text (NULL: none; JSON null)
- * and whether JSON writes it as a string. */
-typedef struct {
-    const char *name;
-    const char *s;
-    size_t n;
-    int str;
-} field_t;
+/* ---- copying and searching a text ---------------------------------------------------- */
 
-/* Room for the texts of a row's fields. */
-typedef struct {
-    char b1[32], b2[32], rb[300], d[11], key[200];
-} field_buf;
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
 
-static void field(field_t **f, const char *name, const char *s, int str) {
-    **f = (field_t){name, s && *s ? s : NULL, s ? strlen(s) : 0, str};
-    ++*f;
+/* The high bit of each byte of w below c (c <= 128), and perhaps of bytes above such a
+ * byte: nonzero exactly when a byte of w is below c. */
+static inline uint64_t bytes_below(uint64_t w, unsigned c) { return (w - ONES * c) & ~w & HIGHS; }
+static inline uint64_t bytes_eq(uint64_t w, unsigned c) { return bytes_below(w ^ (ONES * c), 1); }
+
+/* Nonzero when a byte of w may need CSV quoting (, " CR LF), or JSON escaping (", \,
+ * a control character, a byte past ASCII, which the slow path validates as UTF-8). A
+ * byte caught wrongly (a tab, for CSV) only sends the text to the exact rules. */
+static inline uint64_t csv_suspect(uint64_t w) { return bytes_eq(w, ',') | bytes_eq(w, '"') | bytes_below(w, '\r' + 1); }
+static inline uint64_t json_suspect(uint64_t w) {
+    return bytes_eq(w, '"') | bytes_eq(w, '\\') | bytes_below(w, 0x20) | (w & HIGHS);
 }
 
-/* A number's field, its text just written into b by fmt_num (len bytes): its length
- * taken from fmt_num, since strlen's wide reads of bytes stored one at a time a moment
- * before would wait for the stores. */
-static void num_field(field_t **f, const char *name, const char *b, size_t len, int ok) {
-    **f = (field_t){name, ok && len ? b : NULL, ok ? len : 0, 0};
-    ++*f;
-}
-
-/* The result columns of part p for a row (res, and its message msg): at most 4, into f;
- * returns their number. Their texts live in b or in the rules. */
-static int part_fields(field_t *f, field_buf *b, const tf_rules *r, const batch_part *p, const kind_result *res,
-                       const char *msg, int all) {
-    field_t *f0 = f;
-    int ok = !res->status;
-    const char *reason = emit_reason(r, p, res, msg, b->rb, sizeof b->rb);
-    if (all) {
-        const char *dec = emit_decision(r, p, res, b->b1, sizeof b->b1);
-        if (p->kind == BATCH_SCHEME && ok) fmt_num(res->total, b->b2, sizeof b->b2), dec = b->b2;
-        field(&f, p->label, ok ? dec : NULL, p->kind != BATCH_SCHEME);
-        snprintf(b->key, sizeof b->key, "%s.reason", p->label);
-        field(&f, b->key, reason, 1);
-        return (int)(f - f0);
+/* Copies s[0..n) to p, eight bytes at a time (the last word, or two halves, overlapping
+ * the one before: nothing is read or written outside s[0..n) and p[0..n)), and returns
+ * the suspect bytes of those words (json: JSON's, else CSV's). */
+static inline uint64_t copy_scan(char *p, const char *s, size_t n, int json) {
+    uint64_t w, bad = 0;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, s + i, 8);
+            memcpy(p + i, &w, 8);
+            bad |= json ? json_suspect(w) : csv_suspect(w);
+        }
+        memcpy(&w, s + n - 8, 8);
+        memcpy(p + n - 8, &w, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        memcpy(p, &x, 4);
+        memcpy(p + n - 4, &y, 4);
+        w = x | (uint64_t)y << 32;
+    } else if (n) {
+        unsigned char x = (unsigned char)s[0], y = (unsigned char)s[n / 2], z = (unsigned char)s[n - 1];
+        p[0] = (char)x, p[n / 2] = (char)y, p[n - 1] = (char)z;
+        w = x | (uint64_t)y << 8 | (uint64_t)z << 16 | (ONES * 'a' << 24); /* and plain bytes */
+    } else {
+        return bad;
     }
-    switch (p->kind) {
-    case BATCH_CHECK:
-        field(&f, "outcome", ok ? emit_decision(r, p, res, b->b1, sizeof b->b1) : NULL, 1);
-        field(&f, "latest_departure", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, b->d) : NULL, 1);
-        break;
-    case BATCH_SCHEME:
-        num_field(&f, "total", b->b1, fmt_num(res->total, b->b1, sizeof b->b1), ok);
-        field(&f, "category", ok && res->category >= 0 ? p->rb->points->categories[res->category].name : NULL, 1);
-        field(&f, "passes", ok && res->passes >= 0 ? (res->passes ? "true" : "false") : NULL, 0);
-        break;
-    default:
-        field(&f, "eligible", ok ? (res->passes > 0 ? "true" : "false") : NULL, 0);
-        field(&f, "earliest_date", ok && res->date != TF_DATE_DEFAULT ? date_format(res->date, b->d) : NULL, 1);
-        num_field(&f, "counted_days", b->b2, fmt_num(res->total, b->b2, sizeof b->b2), ok);
-        break;
-    }
-    field(&f, "reason", reason, 1);
-    return (int)(f - f0);
+    return bad | (json ? json_suspect(w) : csv_suspect(w));
 }
 
-/* The fields as JSON members. */
-static void put_json_fields(out_t *o, const field_t *f, int n) {
-    for (int i = 0; i < n; i++) {
-        puts_(o, ",\"");
-        puts_(o, f[i].name);
-        puts_(o, "\":");
-        if (!f[i].s) puts_(o, "null");
-        else if (f[i].str) put_json_str(o, f[i].s, f[i].n);
-        else put(o, f[i].s, f[i].n);
-    }
-}
+#define INLINE static inline __attribute__((always_inline))
+#define SLOW static __attribute__((noinline, cold))
 
-/* Room for n more bytes at the end of o: where they go, or NULL (out of memory). */
-static char *room(out_t *o, size_t n) {
-    if (o->failed) return NULL;
-    if (*o->len + n + 1 > *o->cap) {
-        size_t c = *o->cap ? *o->cap : 1 << 16;
-        while (c < *o->len + n + 1) c *= 2;
-        char *p = realloc(*o->b, c);
-        if (!p) return o->failed = 1, NULL;
-        *o->b = p;
-        *o->cap = c;
-    }
-    return *o->b + *o->len;
-}
-
-/* The CSV field s[0..n) at p, which has room for 2n + 2 bytes (a quote doubled, and the
- * two around): quoted when it holds a delimiter, a quote or a line break. Returns the
- * end. */
-static char *csv_at(char *p, const char *s, size_t n) {
-    /* the bytes that make a field quoted, looked up without a branch (fields are short) */
+/* csv_text's slow path: t, already copied to p, had a suspect byte. */
+SLOW char *csv_quoted(char *p, const text_t *t) {
     static const uint8_t special[256] = {[','] = 1, ['"'] = 1, ['\n'] = 1, ['\r'] = 1};
     int quote = 0;
-    for (size_t i = 0; i < n; i++) quote |= special[(unsigned char)s[i]];
-    if (!quote) return (char *)memcpy(p, s, n) + n;
+    for (size_t i = 0; i < t->an; i++) quote |= special[(unsigned char)t->a[i]];
+    for (size_t i = 0; i < t->bn; i++) quote |= special[(unsigned char)t->b[i]];
+    if (!quote) return p + t->an + t->bn; /* a false alarm: the copy stands */
     *p++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"') *p++ = '"';
-        *p++ = s[i];
+    for (int piece = 0; piece < 2; piece++) {
+        const char *s = piece ? t->b : t->a;
+        size_t n = piece ? t->bn : t->an;
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '"') *p++ = '"';
+            *p++ = s[i];
+        }
     }
     *p++ = '"';
     return p;
 }
 
-/* The short text s[0..n) (a number, just written a byte at a time) at p, a byte at a
- * time: memcpy's wide reads of bytes stored a moment before would wait for the stores.
- * Returns the end. */
-static inline char *put_short(char *p, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) p[i] = s[i];
-    return p + n;
+/* The CSV field t at p, which has room for twice its length and two: quoted when it
+ * holds a delimiter, a quote or a line break. Returns the end. */
+INLINE char *csv_text(char *p, text_t t) {
+    if (__builtin_expect(copy_scan(p, t.a, t.an, 0) | copy_scan(p + t.an, t.b, t.bn, 0), 0)) return csv_quoted(p, &t);
+    return p + t.an + t.bn;
 }
 
-/* A CSV row: its number, its id (or none), the fields and the error message (or none). */
-static void put_csv_row(out_t *o, const char *num, size_t numn, const char *id, size_t idn, const field_t *f, int nf,
-                        const char *err) {
-    size_t errn = err ? strlen(err) : 0, need = numn + 2 * idn + 2 * errn + 8;
-    for (int i = 0; i < nf; i++) need += 2 * f[i].n + 3;
-    char *p = room(o, need), *start = p;
-    if (!p) return;
-    p = put_short(p, num, numn);
-    *p++ = ',';
-    if (id) p = csv_at(p, id, idn);
-    for (int i = 0; i < nf; i++) {
-        *p++ = ',';
-        if (!f[i].s) continue;
-        if (f[i].str) p = csv_at(p, f[i].s, f[i].n);
-        else p = put_short(p, f[i].s, f[i].n); /* a number, true, false: never quoted */
+static void put_at(void *cursor, const char *s, size_t n) {
+    char **p = cursor;
+    memcpy(*p, s, n);
+    *p += n;
+}
+
+/* json_text's slow path: t escaped at p (the pieces split no character: text_join). */
+SLOW char *json_escaped(char *p, const text_t *t) {
+    jw_escape(t->a, t->an, put_at, &p);
+    jw_escape(t->b, t->bn, put_at, &p);
+    return p;
+}
+
+/* The JSON string t at p, which has room for six times its length and two, escaped as
+ * the library's JSON writer escapes (base/jw.h). Returns the end. */
+INLINE char *json_text(char *p, text_t t) {
+    *p++ = '"';
+    if (__builtin_expect(copy_scan(p, t.a, t.an, 1) | copy_scan(p + t.an, t.b, t.bn, 1), 0)) p = json_escaped(p, &t);
+    else p += t.an + t.bn;
+    *p++ = '"';
+    return p;
+}
+
+/* ---- the writer ---------------------------------------------------------------------- */
+
+/* A column's budget in a row's room: a JSON member whose name and text together are at
+ * most TEXT_SHORT bytes (the text escaped six times over) or a number. A longer text
+ * makes room for itself (put_text). */
+#define TEXT_SHORT 48
+#define COL_MAX (6 * TEXT_SHORT + NUM_MAX + 8)
+/* The most columns of a part, and a row's bytes besides its id, message and columns. */
+#define PART_COLS 4
+#define ROW_FIXED 64
+
+/* What the writer needs besides its cursor (which the writing functions take and return,
+ * to keep it in a register): the slot whose output it writes and the room made at the
+ * start of the row. `json` is a constant wherever it is read (emit_rows). */
+typedef struct {
+    batch_slot *s;
+    size_t row;
+    int failed;
+} wr;
+
+/* The cursor p, with room for n more bytes after it (and a NUL): the output moved if
+ * need be. When out of memory, p unchanged and w->failed. */
+SLOW char *wr_grow(wr *w, char *p, size_t n) {
+    size_t len = (size_t)(p - w->s->out), c = w->s->out_cap;
+    while (c < len + n + 1) c *= 2;
+    char *b = realloc(w->s->out, c);
+    if (!b) return w->failed = 1, p;
+    w->s->out = b;
+    w->s->out_cap = c;
+    return b + len;
+}
+
+INLINE char *wr_room(wr *w, char *p, size_t n) {
+    return (size_t)(p - w->s->out) + n + 1 <= w->s->out_cap ? p : wr_grow(w, p, n);
+}
+
+/* A column's start: CSV its comma, JSON its name ("total", or a --all label and perhaps
+ * ".reason"). */
+INLINE char *put_name(char *p, int json, text_t name) {
+    if (!json) return *p++ = ',', p;
+    memcpy(p, ",\"", 2);
+    p += 2;
+    memcpy(p, name.a, name.an);
+    memcpy(p + name.an, name.b, name.bn);
+    p += name.an + name.bn;
+    memcpy(p, "\":", 2);
+    return p + 2;
+}
+
+/* An empty column: CSV nothing, JSON null. */
+INLINE char *put_none(char *p, int json, text_t name) {
+    p = put_name(p, json, name);
+    if (json) memcpy(p, "null", 4), p += 4;
+    return p;
+}
+
+/* A text column (a JSON string); an empty text is none. A text longer than a column's
+ * budget makes room for itself and for the row's columns after it (whose budget it may
+ * use); out of memory, it is left out (w->failed). */
+INLINE char *put_text(wr *w, char *p, int json, text_t name, text_t t) {
+    if (!t.an && !t.bn) return put_none(p, json, name);
+    size_t n = name.an + name.bn + t.an + t.bn;
+    if (__builtin_expect(n > TEXT_SHORT, 0)) {
+        p = wr_room(w, p, 6 * n + COL_MAX + w->row);
+        if (w->failed) return p;
     }
-    *p++ = ',';
-    if (err) p = csv_at(p, err, errn);
-    *p++ = '\n';
-    *o->len += (size_t)(p - start);
+    p = put_name(p, json, name);
+    return json ? json_text(p, t) : csv_text(p, t);
 }
 
-int emit_chunk(batch_slot *s, const batch_chunk *ch, batch_format fmt, const batch_part *parts, int nparts, int all,
-               kind_result *const *res, char (*const *msg)[KIND_MSG]) {
-    out_t o = {&s->out, &s->out_len, &s->out_cap, 0};
+/* A word written as it is, never quoted (true, false). */
+INLINE char *put_word(char *p, int json, text_t name, text_t word) {
+    p = put_name(p, json, name);
+    memcpy(p, word.a, word.an);
+    return p + word.an;
+}
+
+/* A number column (fmt_num), written in place; NaN is none. */
+INLINE char *put_num(char *p, int json, text_t name, double v) {
+    if (isnan(v)) return put_none(p, json, name);
+    p = put_name(p, json, name);
+    return p + fmt_num(v, p);
+}
+
+/* A date column (a JSON string); TF_DATE_DEFAULT is none. */
+INLINE char *put_date(char *p, int json, text_t name, int32_t day) {
+    if (day == TF_DATE_DEFAULT) return put_none(p, json, name);
+    p = put_name(p, json, name);
+    if (json) *p++ = '"';
+    date_format(day, p);
+    p += 10;
+    if (json) *p++ = '"';
+    return p;
+}
+
+/* The result columns of part p for a row (res, and its message msg), at most PART_COLS,
+ * at the cursor o; under --all two, named by the part's label (labeln bytes). Returns
+ * the cursor. */
+INLINE char *part_columns(wr *w, char *o, int json, const tf_rules *r, const batch_part *p, size_t labeln,
+                          const kind_result *res, const char *msg, int all) {
+    int ok = !res->status;
+    text_t reason = reason_text(r, p, res, msg);
+    if (all) {
+        text_t name = {p->label, "", labeln, 0};
+        if (!ok) o = put_none(o, json, name);
+        else if (p->kind == BATCH_SCHEME) o = put_num(o, json, name, res->total);
+        else o = put_text(w, o, json, name, text_of(emit_decision(r, p, res, NULL, 0)));
+        name.b = ".reason", name.bn = sizeof ".reason" - 1;
+        return put_text(w, o, json, name, reason);
+    }
+    switch (p->kind) {
+    case BATCH_CHECK:
+        o = put_text(w, o, json, TEXT_LIT("outcome"), ok ? text_of(emit_decision(r, p, res, NULL, 0)) : TEXT_NONE);
+        o = put_date(o, json, TEXT_LIT("latest_departure"), ok ? res->date : TF_DATE_DEFAULT);
+        break;
+    case BATCH_SCHEME:
+        o = put_num(o, json, TEXT_LIT("total"), ok ? res->total : NAN);
+        o = put_text(w, o, json, TEXT_LIT("category"),
+                     ok && res->category >= 0 ? text_of(p->rb->points->categories[res->category].name) : TEXT_NONE);
+        if (ok && res->passes >= 0)
+            o = put_word(o, json, TEXT_LIT("passes"), res->passes ? TEXT_LIT("true") : TEXT_LIT("false"));
+        else o = put_none(o, json, TEXT_LIT("passes"));
+        break;
+    default:
+        if (ok) o = put_word(o, json, TEXT_LIT("eligible"), res->passes > 0 ? TEXT_LIT("true") : TEXT_LIT("false"));
+        else o = put_none(o, json, TEXT_LIT("eligible"));
+        o = put_date(o, json, TEXT_LIT("earliest_date"), ok ? res->date : TF_DATE_DEFAULT);
+        o = put_num(o, json, TEXT_LIT("counted_days"), ok ? res->total : NAN);
+        break;
+    }
+    return put_text(w, o, json, TEXT_LIT("reason"), reason);
+}
+
+/* emit_chunk in one format: json is a constant in each of its two copies, so that no
+ * column asks it again. */
+INLINE int emit_rows(batch_slot *s, const batch_chunk *ch, int json, const batch_part *parts, int nparts, int all,
+                     kind_result *const *res, char (*const *msg)[KIND_MSG]) {
     const tf_rules *r = ch->sc->r;
-    int json = fmt == BATCH_FMT_JSONL;
+    if (!s->out && buf_put(&s->out, &s->out_len, &s->out_cap, "", 0)) return -1; /* a buffer to point into */
+    wr w = {s, 0, 0};
+    char *o = s->out + s->out_len;
     s->nbad = 0;
     s->first_msg[0] = 0;
-    field_t fields[4 * BATCH_PARTS_MAX];
-    field_buf bufs[BATCH_PARTS_MAX];
-    char num[32]; /* the row's number in decimal, counted up from the block's first */
+    size_t labeln[BATCH_PARTS_MAX];
+    for (int p = 0; p < nparts; p++) labeln[p] = strlen(parts[p].label);
+    size_t cols = ROW_FIXED + (size_t)nparts * PART_COLS * COL_MAX;
+    char num[32] = {0}; /* the row's number in decimal, counted up from the block's first */
     size_t numn = (size_t)(fmt_u64(s->first_row, num) - num);
     for (uint32_t k = 0; k < ch->n; k++, numn = dec_next(num, numn)) {
         /* a row is rejected when it could not be read, or (one kind alone) decided */
         const char *err = ch->skip[k] ? ch->msg[k] : NULL;
         if (!err && !all && res[0][k].status) err = msg[0][k];
         s->bad[k] = err != NULL;
-        if (err && !s->nbad++) snprintf(s->first_msg, sizeof s->first_msg, "row %s: %s", num, err);
-        int nf = 0;
+        size_t errn = 0;
+        if (err) {
+            errn = strlen(err);
+            if (!s->nbad++) snprintf(s->first_msg, sizeof s->first_msg, "row %s: %s", num, err);
+        }
+        text_t id = ch->id[k] ? (text_t){ch->id[k], "", ch->id_len[k], 0} : TEXT_NONE;
+        w.row = cols + 6 * (id.an + errn);
+        o = wr_room(&w, o, w.row);
+        if (w.failed) return -1;
+        if (json) memcpy(o, "{\"row\":", 7), o += 7;
+        memcpy(o, num, 24); /* the number and what follows it, overwritten */
+        o += numn;
+        if (!json) *o++ = ',', o = csv_text(o, id);
+        else if (ch->id[k]) memcpy(o, ",\"id\":", 6), o = json_text(o + 6, id);
         if (ch->skip[k]) {
             /* the row was not read: empty results and the reason (JSON: the first part's) */
             kind_result none;
             kind_result_clear(&none);
             none.status = TF_ECASE;
             for (int p = 0; p < nparts && !(json && p); p++) {
-                const char *rsn = emit_reason(r, &parts[p], &none, err, bufs[p].rb, sizeof bufs[p].rb);
                 int empty = json ? 0 : all ? 1 : parts[p].kind == BATCH_CHECK ? 2 : 3;
-                for (int c = 0; c < empty; c++) fields[nf++] = (field_t){NULL, NULL, 0, 0};
-                field_t *f = &fields[nf++];
-                field(&f, "reason", rsn, 1);
+                for (int c = 0; c < empty; c++) o = put_none(o, json, TEXT_NONE);
+                o = put_text(&w, o, json, TEXT_LIT("reason"), reason_text(r, &parts[p], &none, err));
             }
         } else {
             for (int p = 0; p < nparts; p++)
-                nf += part_fields(&fields[nf], &bufs[p], r, &parts[p], &res[p][k], msg[p][k], all);
+                o = part_columns(&w, o, json, r, &parts[p], labeln[p], &res[p][k], msg[p][k], all);
         }
-        if (json) {
-            puts_(&o, "{\"row\":");
-            put(&o, num, numn);
-            if (ch->id[k]) {
-                puts_(&o, ",\"id\":");
-                put_json_str(&o, ch->id[k], ch->id_len[k]);
-            }
-            put_json_fields(&o, fields, nf);
-            if (err) {
-                puts_(&o, ",\"error\":");
-                put_json_str(&o, err, strlen(err));
-            }
-            puts_(&o, "}\n");
+        if (w.failed) return -1;
+        text_t e = {err ? err : "", "", errn, 0};
+        if (!json) {
+            *o++ = ',';
+            o = csv_text(o, e);
+            *o++ = '\n';
         } else {
-            put_csv_row(&o, num, numn, ch->id[k], ch->id_len[k], fields, nf, err);
+            if (err) memcpy(o, ",\"error\":", 9), o = json_text(o + 9, e);
+            memcpy(o, "}\n", 2), o += 2;
         }
+        s->out_len = (size_t)(o - s->out);
         s->row_end[k] = (uint32_t)s->out_len;
     }
-    return o.failed ? -1 : 0;
+    return 0;
+}
+
+int emit_chunk(batch_slot *s, const batch_chunk *ch, batch_format fmt, const batch_part *parts, int nparts, int all,
+               kind_result *const *res, char (*const *msg)[KIND_MSG]) {
+    if (fmt == BATCH_FMT_JSONL) return emit_rows(s, ch, 1, parts, nparts, all, res, msg);
+    return emit_rows(s, ch, 0, parts, nparts, all, res, msg);
 }
