@@ -36,6 +36,11 @@
 #include "base/jw.h"
 #include "batch/batch_int.h"
 
+/* The row loop's helpers are inlined into it (the format is a constant there); the rare
+ * paths are kept out of it. */
+#define INLINE static inline __attribute__((always_inline))
+#define SLOW static __attribute__((noinline, cold))
+
 int buf_put(char **b, size_t *len, size_t *cap, const char *s, size_t n) {
     if (*len + n + 1 > *cap) {
         size_t c = *cap ? *cap : 1 << 16;
@@ -76,7 +81,7 @@ static text_t text_join(const char *a, size_t an, const char *b) {
 /* ---- numbers ------------------------------------------------------------------------- */
 
 /* v in decimal into b (at least 21 bytes), NUL-terminated; returns the end (the NUL). */
-static char *fmt_u64(uint64_t v, char *b) {
+INLINE char *fmt_u64(uint64_t v, char *b) {
     static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
                                    "8081828384858687888990919293949596979899";
@@ -106,19 +111,19 @@ static char *fmt_u64(uint64_t v, char *b) {
     int n = (int)t + (v >= pow10[t]);
     char *p = b + n;
     *p = 0;
-    while (v >= 10) {
+    while (v >= 100) {
         unsigned d = (unsigned)(v % 100);
         v /= 100;
-        *--p = pairs[2 * d + 1];
-        *--p = pairs[2 * d];
+        p -= 2;
+        memcpy(p, pairs + 2 * d, 2);
     }
-    if (p > b) *--p = (char)('0' + v);
+    if (v >= 10) memcpy(p - 2, pairs + 2 * v, 2);
+    else p[-1] = (char)('0' + v);
     return b + n;
 }
 
-/* The decimal number num[0..n) plus one, in place (num has room for one more digit and
- * its NUL); returns its length. */
-static size_t dec_next(char *num, size_t n) {
+/* dec_next past a last digit 9: the carry. */
+SLOW size_t dec_carry(char *num, size_t n) {
     size_t i = n;
     while (i > 0 && num[i - 1] == '9') num[--i] = '0';
     if (i > 0) {
@@ -130,14 +135,28 @@ static size_t dec_next(char *num, size_t n) {
     return n + 1;
 }
 
+/* The decimal number num[0..n) plus one, in place (num has room for one more digit and
+ * its NUL); returns its length. */
+INLINE size_t dec_next(char *num, size_t n) {
+    if (__builtin_expect(num[n - 1] == '9', 0)) return dec_carry(num, n);
+    num[n - 1]++;
+    return n;
+}
+
 /* Bytes a number's text may take (fmt_num). */
 #define NUM_MAX 32
 
+/* fmt_num of a number not whole, or too large for an integer. */
+SLOW size_t fmt_g(double v, char *b) {
+    if (isnan(v)) return b[0] = 0, 0;
+    int len = snprintf(b, NUM_MAX, "%g", v);
+    return len < 0 ? 0 : len < NUM_MAX ? (size_t)len : NUM_MAX - 1;
+}
+
 /* A number as the single-case JSON writes it: whole numbers without a point. Into b
  * (NUM_MAX bytes), NUL-terminated; returns its length (0 for NaN: no text). */
-static size_t fmt_num(double v, char *b) {
-    if (isnan(v)) return b[0] = 0, 0;
-    if (fabs(v) < 1e15) { /* whole: the same after a round trip through an integer */
+INLINE size_t fmt_num(double v, char *b) {
+    if (fabs(v) < 1e15) { /* whole: the same after a round trip through an integer (NaN fails the test) */
         int64_t i = (int64_t)v;
         if ((double)i == v) {
             char *p = b;
@@ -145,8 +164,7 @@ static size_t fmt_num(double v, char *b) {
             return (size_t)(fmt_u64(i < 0 ? 0 - (uint64_t)i : (uint64_t)i, p) - b);
         }
     }
-    int len = snprintf(b, NUM_MAX, "%g", v);
-    return len < 0 ? 0 : len < NUM_MAX ? (size_t)len : NUM_MAX - 1;
+    return fmt_g(v, b);
 }
 
 /* ---- reasons and decisions ----------------------------------------------------------- */
@@ -178,7 +196,7 @@ const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_res
 
 /* The reason code of a result ("cn.entry.unilateral", "E:trip.to", ...); msg is the
  * message of a result that has a status. The text lives in the rules, msg or literals. */
-static text_t reason_text(const tf_rules *r, const batch_part *p, const kind_result *res, const char *msg) {
+INLINE text_t reason_text(const tf_rules *r, const batch_part *p, const kind_result *res, const char *msg) {
     if (res->status) {
         const char *f;
         size_t fl = msg_field(msg, &f);
@@ -267,9 +285,6 @@ static inline uint64_t copy_scan(char *p, const char *s, size_t n, int json) {
     }
     return bad | (json ? json_suspect(w) : csv_suspect(w));
 }
-
-#define INLINE static inline __attribute__((always_inline))
-#define SLOW static __attribute__((noinline, cold))
 
 /* csv_text's slow path: t, already copied to p, had a suspect byte. */
 SLOW char *csv_quoted(char *p, const text_t *t) {
