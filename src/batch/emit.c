@@ -32,6 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "base/date.h"
 #include "base/jw.h"
 #include "batch/batch_int.h"
@@ -169,14 +173,14 @@ INLINE size_t fmt_num(double v, char *b) {
 
 /* ---- reasons and decisions ----------------------------------------------------------- */
 
-/* The field a message names: the text before its first ": ", when it looks like a path. */
+/* The field a message names: the text before its first ": ", when it looks like a path
+ * (no space or quote before it). One pass: the first space or quote is that ": "'s, or
+ * the message names no field. */
 static size_t msg_field(const char *msg, const char **field) {
-    const char *colon = strstr(msg, ": ");
-    size_t n = colon ? (size_t)(colon - msg) : 0;
-    for (size_t i = 0; i < n; i++)
-        if (msg[i] == ' ' || msg[i] == '"') n = 0;
-    *field = n ? msg : "row";
-    return n ? n : 3;
+    size_t n = strcspn(msg, " \"");
+    if (msg[n] == ' ' && n > 1 && msg[n - 1] == ':') return *field = msg, n - 1;
+    *field = "row";
+    return 3;
 }
 
 const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_result *res, char *buf, size_t n) {
@@ -256,11 +260,40 @@ static inline uint64_t json_suspect(uint64_t w) {
     return bytes_eq(w, '"') | bytes_eq(w, '\\') | bytes_below(w, 0x20) | (w & HIGHS);
 }
 
-/* Copies s[0..n) to p, eight bytes at a time (the last word, or two halves, overlapping
- * the one before: nothing is read or written outside s[0..n) and p[0..n)), and returns
- * the suspect bytes of those words (json: JSON's, else CSV's). */
-static inline uint64_t copy_scan(char *p, const char *s, size_t n, int json) {
+#ifdef __SSE2__
+/* The same tests, sixteen bytes at a time: a byte's mask is set when it is suspect (for
+ * JSON, the signed comparison takes the bytes past ASCII for negative, below 0x20). */
+static inline __m128i csv_suspect16(__m128i x) {
+    __m128i a = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')), _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+    __m128i b = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
+    return _mm_or_si128(a, b);
+}
+static inline __m128i json_suspect16(__m128i x) {
+    __m128i a = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+    return _mm_or_si128(a, _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+}
+#endif
+
+/* Copies s[0..n) to p, sixteen or eight bytes at a time (the last block, or two halves,
+ * overlapping the one before: nothing is read or written outside s[0..n) and p[0..n)),
+ * and returns nonzero when a byte may need quoting or escaping (json: JSON's tests, else
+ * CSV's). */
+INLINE uint64_t copy_scan(char *p, const char *s, size_t n, int json) {
     uint64_t w, bad = 0;
+#ifdef __SSE2__
+    if (n >= 16) { /* messages, route reasons, long ids */
+        __m128i x, acc = _mm_setzero_si128();
+        for (size_t i = 0; i + 16 < n; i += 16) {
+            x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            _mm_storeu_si128((__m128i *)(void *)(p + i), x);
+            acc = _mm_or_si128(acc, json ? json_suspect16(x) : csv_suspect16(x));
+        }
+        x = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+        _mm_storeu_si128((__m128i *)(void *)(p + n - 16), x);
+        acc = _mm_or_si128(acc, json ? json_suspect16(x) : csv_suspect16(x));
+        return (uint64_t)_mm_movemask_epi8(acc);
+    }
+#endif
     if (n >= 8) {
         for (size_t i = 0; i + 8 < n; i += 8) {
             memcpy(&w, s + i, 8);
@@ -518,18 +551,18 @@ INLINE int emit_rows(batch_slot *s, const batch_chunk *ch, int json, const batch
                 o = part_columns(&w, o, json, r, &parts[p], labeln[p], &res[p][k], msg[p][k], all);
         }
         if (w.failed) return -1;
-        text_t e = {err ? err : "", "", errn, 0};
+        text_t e = {err, "", errn, 0};
         if (!json) {
             *o++ = ',';
-            o = csv_text(o, e);
+            if (err) o = csv_text(o, e);
             *o++ = '\n';
         } else {
             if (err) memcpy(o, ",\"error\":", 9), o = json_text(o + 9, e);
             memcpy(o, "}\n", 2), o += 2;
         }
-        s->out_len = (size_t)(o - s->out);
-        s->row_end[k] = (uint32_t)s->out_len;
+        s->row_end[k] = (uint32_t)(o - s->out);
     }
+    s->out_len = (size_t)(o - s->out);
     return 0;
 }
 
