@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "talentflow.h"
+
 static int failures, checks;
 
 #define CHECK(cond, ...)                                    \
@@ -19,5 +21,17 @@ static int failures, checks;
             fputc('\n', stderr);                            \
         }                                                   \
     } while (0)
+
+/* The bundled rules, or NULL with their diagnostics printed (the test then exits 2). */
+static inline tf_rules *bundled_rules(void) {
+    tf_rules *r = NULL;
+    tf_diags *d = NULL;
+    if (tf_rules_load_bundled(&r, &d) != TF_OK) {
+        tf_diags_print(d, stderr);
+        r = NULL;
+    }
+    tf_diags_free(d);
+    return r;
+}
 
 #endif

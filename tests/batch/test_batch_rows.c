@@ -295,12 +295,8 @@ static void jsonl(void) {
 }
 
 int main(void) {
-    tf_diags *d = NULL;
-    if (tf_rules_load_bundled(&rules, &d) != TF_OK) {
-        tf_diags_print(d, stderr);
-        return 2;
-    }
-    tf_diags_free(d);
+    rules = bundled_rules();
+    if (!rules) return 2;
     bad_rows();
     long_field();
     quoting();

@@ -314,13 +314,8 @@ static void run(const setup *su, batch_format fmt, const char *what) {
 }
 
 int main(void) {
-    tf_rules *r = NULL;
-    tf_diags *d = NULL;
-    if (tf_rules_load_bundled(&r, &d) != TF_OK) {
-        tf_diags_print(d, stderr);
-        return 2;
-    }
-    tf_diags_free(d);
+    tf_rules *r = bundled_rules();
+    if (!r) return 2;
     make_ids();
     const ir_rulebook *scheme = NULL, *route = NULL;
     for (uint32_t b = 0; b < r->nbooks; b++) {

@@ -193,13 +193,8 @@ static void check_records(const tf_rules *r, uint32_t i, const char *const *text
 }
 
 int main(void) {
-    tf_rules *r = NULL;
-    tf_diags *d = NULL;
-    if (tf_rules_load_bundled(&r, &d) != TF_OK) {
-        tf_diags_print(d, stderr);
-        return 2;
-    }
-    tf_diags_free(d);
+    tf_rules *r = bundled_rules();
+    if (!r) return 2;
     uint32_t tried = 0;
     for (uint32_t i = 0; i < r->ninputs; i++) {
         const ir_input *def = &r->inputs[i];
