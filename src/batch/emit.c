@@ -84,13 +84,15 @@ static text_t text_join(const char *a, size_t an, const char *b) {
 
 /* ---- numbers ------------------------------------------------------------------------- */
 
-/* v in decimal into b (at least 21 bytes), NUL-terminated; returns the end (the NUL). */
-INLINE char *fmt_u64(uint64_t v, char *b) {
-    static const char pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                   "8081828384858687888990919293949596979899";
-    /* the digits counted from v's bit length (1233 / 4096 ~ log10 2), then written two at a
-     * time from the right; pow10[0] is 0 so that 0 has a digit */
+/* The two digits of 0..99, each at twice its value. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                     "8081828384858687888990919293949596979899";
+
+/* fmt_u64 of any v: the digits counted from v's bit length (1233 / 4096 ~ log10 2), then
+ * written two at a time from the right. */
+static char *fmt_u64_any(uint64_t v, char *b) {
+    /* pow10[0] is 0 so that 0 has a digit */
     static const uint64_t pow10[20] = {0,
                                        10u,
                                        100u,
@@ -119,11 +121,26 @@ INLINE char *fmt_u64(uint64_t v, char *b) {
         unsigned d = (unsigned)(v % 100);
         v /= 100;
         p -= 2;
-        memcpy(p, pairs + 2 * d, 2);
+        memcpy(p, digit_pairs + 2 * d, 2);
     }
-    if (v >= 10) memcpy(p - 2, pairs + 2 * v, 2);
+    if (v >= 10) memcpy(p - 2, digit_pairs + 2 * v, 2);
     else p[-1] = (char)('0' + v);
     return b + n;
+}
+
+/* v in decimal into b (at least 21 bytes), NUL-terminated; returns the end (the NUL).
+ * Up to four digits (nearly every total and count of days) without a loop: a pair of
+ * digits or one, then a pair. */
+INLINE char *fmt_u64(uint64_t v, char *b) {
+    if (v >= 10000) return fmt_u64_any(v, b);
+    unsigned hi = (unsigned)v / 100, lo = (unsigned)v % 100;
+    char *p = b;
+    if (hi >= 10) memcpy(p, digit_pairs + 2 * hi, 2), p += 2;
+    else if (hi) *p++ = (char)('0' + hi);
+    if (hi || lo >= 10) memcpy(p, digit_pairs + 2 * lo, 2), p += 2;
+    else *p++ = (char)('0' + lo);
+    *p = 0;
+    return p;
 }
 
 /* dec_next past a last digit 9: the carry. */
