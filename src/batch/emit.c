@@ -200,19 +200,31 @@ static size_t msg_field(const char *msg, const char **field) {
     return 3;
 }
 
-const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_result *res, char *buf, size_t n) {
-    if (res->status) return "";
+/* The decision of a decided result (emit_decision), its length from outcomen (the
+ * lengths of outcome_names) when given; a scheme's text is {NULL}: its total alone. */
+INLINE text_t decision_text(const batch_part *p, const kind_result *res, const size_t *outcomen) {
     switch (p->kind) {
-    case BATCH_CHECK: return res->outcome >= 0 ? outcome_names[res->outcome] : "";
+    case BATCH_CHECK:
+        if (res->outcome < 0) return TEXT_NONE;
+        return outcomen ? (text_t){outcome_names[res->outcome], "", outcomen[res->outcome], 0}
+                        : text_of(outcome_names[res->outcome]);
     case BATCH_SCHEME:
-        if (res->category >= 0) return p->rb->points->categories[res->category].name;
-        if (res->passes >= 0) return res->passes ? "pass" : "fail";
-        if (p->rb->points->ncategories) return "none";
-        if (n >= NUM_MAX) fmt_num(res->total, buf);
-        else if (n) buf[0] = 0;
-        return buf;
-    default: (void)r; return res->passes > 0 ? "eligible" : "not_eligible";
+        if (res->category >= 0) return text_of(p->rb->points->categories[res->category].name);
+        if (res->passes >= 0) return res->passes ? TEXT_LIT("pass") : TEXT_LIT("fail");
+        if (p->rb->points->ncategories) return TEXT_LIT("none");
+        return (text_t){NULL, "", 0, 0};
+    default: return res->passes > 0 ? TEXT_LIT("eligible") : TEXT_LIT("not_eligible");
     }
+}
+
+const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_result *res, char *buf, size_t n) {
+    (void)r;
+    if (res->status) return "";
+    text_t t = decision_text(p, res, NULL);
+    if (t.a) return t.a;
+    if (n >= NUM_MAX) fmt_num(res->total, buf);
+    else if (n) buf[0] = 0;
+    return buf;
 }
 
 /* The reason code of a result ("cn.entry.unilateral", "E:trip.to", ...); msg is the
@@ -484,24 +496,33 @@ INLINE char *put_date(char *p, int json, text_t name, int32_t day) {
     return p;
 }
 
-/* The result columns of part p for a row (res, and its message msg), at most PART_COLS,
- * at the cursor o; under --all two, named by the part's label (labeln bytes). Returns
- * the cursor. */
-INLINE char *part_columns(wr *w, char *o, int json, const tf_rules *r, const batch_part *p, size_t labeln,
-                          const kind_result *res, const char *msg, int all) {
+/* What the columns of a chunk's rows name, found once a chunk: the lengths of the
+ * parts' labels (--all) and of the outcomes' names. */
+typedef struct {
+    const tf_rules *r;
+    int all;
+    size_t outcomen[OUT__COUNT];
+    size_t labeln[BATCH_PARTS_MAX];
+} names;
+
+/* The result columns of part pi for a row (res, and its message msg), at most PART_COLS,
+ * at the cursor o; under --all two, named by the part's label. Returns the cursor. */
+INLINE char *part_columns(wr *w, char *o, int json, const names *nm, const batch_part *p, int pi,
+                          const kind_result *res, const char *msg) {
+    const tf_rules *r = nm->r;
     int ok = !res->status;
     text_t reason = reason_text(r, p, res, msg);
-    if (all) {
-        text_t name = {p->label, "", labeln, 0};
+    if (nm->all) {
+        text_t name = {p->label, "", nm->labeln[pi], 0};
         if (!ok) o = put_none(o, json, name);
         else if (p->kind == BATCH_SCHEME) o = put_num(o, json, name, res->total);
-        else o = put_text(w, o, json, name, text_of(emit_decision(r, p, res, NULL, 0)));
+        else o = put_text(w, o, json, name, decision_text(p, res, nm->outcomen));
         name.b = ".reason", name.bn = sizeof ".reason" - 1;
         return put_text(w, o, json, name, reason);
     }
     switch (p->kind) {
     case BATCH_CHECK:
-        o = put_text(w, o, json, TEXT_LIT("outcome"), ok ? text_of(emit_decision(r, p, res, NULL, 0)) : TEXT_NONE);
+        o = put_text(w, o, json, TEXT_LIT("outcome"), ok ? decision_text(p, res, nm->outcomen) : TEXT_NONE);
         o = put_date(o, json, TEXT_LIT("latest_departure"), ok ? res->date : TF_DATE_DEFAULT);
         break;
     case BATCH_SCHEME:
@@ -532,8 +553,9 @@ INLINE int emit_rows(batch_slot *s, const batch_chunk *ch, int json, const batch
     char *o = s->out + s->out_len;
     s->nbad = 0;
     s->first_msg[0] = 0;
-    size_t labeln[BATCH_PARTS_MAX];
-    for (int p = 0; p < nparts; p++) labeln[p] = strlen(parts[p].label);
+    names nm = {r, all, {0}, {0}};
+    for (int i = 0; i < OUT__COUNT; i++) nm.outcomen[i] = strlen(outcome_names[i]);
+    for (int p = 0; p < nparts; p++) nm.labeln[p] = strlen(parts[p].label);
     size_t cols = ROW_FIXED + (size_t)nparts * PART_COLS * COL_MAX;
     char num[32] = {0}; /* the row's number in decimal, counted up from the block's first */
     size_t numn = (size_t)(fmt_u64(s->first_row, num) - num);
@@ -568,7 +590,7 @@ INLINE int emit_rows(batch_slot *s, const batch_chunk *ch, int json, const batch
             }
         } else {
             for (int p = 0; p < nparts; p++)
-                o = part_columns(&w, o, json, r, &parts[p], labeln[p], &res[p][k], msg[p][k], all);
+                o = part_columns(&w, o, json, &nm, &parts[p], p, &res[p][k], msg[p][k]);
         }
         if (w.failed) return -1;
         text_t e = {err, "", errn, 0};
