@@ -588,6 +588,8 @@ INLINE int emit_rows(batch_slot *s, const batch_chunk *ch, int json, const batch
                 for (int c = 0; c < empty; c++) o = put_none(o, json, TEXT_NONE);
                 o = put_text(&w, o, json, TEXT_LIT("reason"), reason_text(r, &parts[p], &none, err));
             }
+        } else if (nparts == 1) { /* one kind: the loop's bookkeeping spared */
+            o = part_columns(&w, o, json, &nm, parts, 0, &res[0][k], msg[0][k]);
         } else {
             for (int p = 0; p < nparts; p++)
                 o = part_columns(&w, o, json, &nm, &parts[p], p, &res[p][k], msg[p][k]);
