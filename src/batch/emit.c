@@ -514,6 +514,10 @@ INLINE char *part_columns(wr *w, char *o, int json, const names *nm, const batch
     text_t reason = reason_text(r, p, res, msg);
     if (nm->all) {
         text_t name = {p->label, "", nm->labeln[pi], 0};
+        if (__builtin_expect(name.an > TEXT_SHORT, 0)) { /* a label past a column's budget (JSON's name) */
+            o = wr_room(w, o, name.an + COL_MAX + w->row);
+            if (w->failed) return o;
+        }
         if (!ok) o = put_none(o, json, name);
         else if (p->kind == BATCH_SCHEME) o = put_num(o, json, name, res->total);
         else o = put_text(w, o, json, name, decision_text(p, res, nm->outcomen));

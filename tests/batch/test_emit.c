@@ -14,7 +14,8 @@
  * counts' edges, negative, fractional, past 1e15, NaN; row numbers carried from 9 to 10,
  * 999..9 to 1000..0; reasons of two pieces past a column's budget and past the 299
  * bytes they are cut at (a UTF-8 character cut too); category names that need quoting;
- * unread rows and undecided ones with messages that need it. The output buffer starts
+ * unread rows and undecided ones with messages that need it; a --all label of 319
+ * bytes (a JSON name past a column's budget). The output buffer starts
  * at one byte, so that it grows at a row's start and in the middle of one.
  */
 #include <math.h>
@@ -85,7 +86,7 @@ static void ref_field(const char *msg, char *b) {
 
 /* A column: JSON name, its text (NULL: none) and whether it is a string. */
 typedef struct {
-    char name[128];
+    char name[400];
     const char *s;
     int str;
 } col;
@@ -348,7 +349,9 @@ int main(void) {
     ir_rulebook route2 = *route;
     route2.pathway = &pw;
 
-    batch_part check = {BATCH_CHECK, NULL, "entry"};
+    static char long_label[320];
+    for (size_t i = 0; i < sizeof long_label - 1; i++) long_label[i] = (char)('a' + i % 26);
+    batch_part check = {BATCH_CHECK, NULL, "entry"}, long_part = {BATCH_SCHEME, scheme, long_label};
     batch_part sch[2] = {{BATCH_SCHEME, scheme, "ca.crs"}, {BATCH_SCHEME, &scheme2, "made.up"}};
     batch_part rt[2] = {{BATCH_ROUTE, route, "gb.ilr"}, {BATCH_ROUTE, &route2, "long.labels"}};
     const setup setups[] = {
@@ -359,6 +362,7 @@ int main(void) {
         {r, {rt[1]}, 1, 0},
         {r, {check, sch[1], rt[1]}, 3, 1},
         {r, {check, sch[0], rt[0]}, 3, 1},
+        {r, {long_part, rt[1]}, 2, 1},
     };
     for (size_t i = 0; i < sizeof setups / sizeof setups[0]; i++) {
         char what[64];
