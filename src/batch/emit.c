@@ -21,11 +21,13 @@
  * fixed budget per column), and each column is then written at a cursor without a check
  * of its own; only a text longer than a column's budget makes room for itself. The
  * columns of a part are told once (part_columns) for both formats: the writer's calls
- * (put_text, put_num, ...) write a CSV field or a JSON member. A text is copied and
- * searched eight bytes at a time for the bytes that need CSV quoting or JSON escaping;
- * when one is found (rarely: ids and reason codes are plain) the text is written again
- * by the exact, byte-at-a-time rules. A reason that joins two texts (incomplete:<input>)
- * is written as its two pieces, never put together by snprintf.
+ * (put_text, put_num, ...) write a CSV field or a JSON member; emit_rows is compiled
+ * once per format, so that no column asks which. A text is copied and searched at once,
+ * eight or sixteen bytes at a time, for the bytes that may need CSV quoting or JSON
+ * escaping; when one is found (rarely: ids and reason codes are plain) the text is
+ * written again by the exact, byte-at-a-time rules. A reason that joins two texts
+ * (incomplete:<input>) is written as its two pieces, never put together by snprintf;
+ * numbers are formatted in place, the row's number counted up from the block's first.
  */
 #include <math.h>
 #include <stdio.h>
@@ -70,6 +72,7 @@ typedef struct {
 #define TEXT_LIT(s) ((text_t){s, "", sizeof s - 1, 0})
 #define TEXT_NONE ((text_t){"", "", 0, 0})
 
+/* The text of the NUL-terminated s. */
 static text_t text_of(const char *s) { return (text_t){s, "", strlen(s), 0}; }
 
 /* Reasons of two pieces were once written by snprintf into a 300-byte buffer, and cut at
@@ -277,7 +280,7 @@ void emit_header(FILE *out, batch_format fmt, const batch_part *parts, int npart
 #define HIGHS 0x8080808080808080ull
 
 /* The high bit of each byte of w below c (c <= 128), and perhaps of bytes above such a
- * byte: nonzero exactly when a byte of w is below c. */
+ * byte (a borrow): nonzero exactly when a byte of w is below c. bytes_eq: equal to c. */
 static inline uint64_t bytes_below(uint64_t w, unsigned c) { return (w - ONES * c) & ~w & HIGHS; }
 static inline uint64_t bytes_eq(uint64_t w, unsigned c) { return bytes_below(w ^ (ONES * c), 1); }
 
@@ -293,8 +296,9 @@ static inline uint64_t json_suspect(uint64_t w) {
 }
 
 #ifdef __SSE2__
-/* The same tests, sixteen bytes at a time: a byte's mask is set when it is suspect (for
- * JSON, the signed comparison takes the bytes past ASCII for negative, below 0x20). */
+/* The tests sixteen bytes at a time, exact (a byte's mask is set when it needs quoting,
+ * or escaping or a UTF-8 check: the signed comparison takes the bytes past ASCII, as
+ * negative, for below 0x20): longer texts (messages, route reasons) have spaces. */
 static inline __m128i csv_suspect16(__m128i x) {
     __m128i a = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(',')), _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
     __m128i b = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\r')));
@@ -378,6 +382,7 @@ INLINE char *csv_text(char *p, text_t t) {
     return p + t.an + t.bn;
 }
 
+/* jw_escape's output, at a cursor (char **) into room already made. */
 static void put_at(void *cursor, const char *s, size_t n) {
     char **p = cursor;
     memcpy(*p, s, n);
@@ -433,6 +438,7 @@ SLOW char *wr_grow(wr *w, char *p, size_t n) {
     return b + len;
 }
 
+/* The cursor p with room for n more bytes after it (wr_grow when there is not). */
 INLINE char *wr_room(wr *w, char *p, size_t n) {
     return (size_t)(p - w->s->out) + n + 1 <= w->s->out_cap ? p : wr_grow(w, p, n);
 }
