@@ -520,10 +520,6 @@ INLINE char *part_columns(wr *w, char *o, int json, const names *nm, const batch
     text_t reason = reason_text(r, p, res, msg);
     if (nm->all) {
         text_t name = {p->label, "", nm->labeln[pi], 0};
-        if (__builtin_expect(name.an > TEXT_SHORT, 0)) { /* a label past a column's budget (JSON's name) */
-            o = wr_room(w, o, name.an + COL_MAX + w->row);
-            if (w->failed) return o;
-        }
         if (!ok) o = put_none(o, json, name);
         else if (p->kind == BATCH_SCHEME) o = put_num(o, json, name, res->total);
         else o = put_text(w, o, json, name, decision_text(p, res, nm->outcomen));
@@ -565,11 +561,14 @@ INLINE int emit_rows(batch_slot *s, const batch_chunk *ch, int json, const batch
     s->first_msg[0] = 0;
     names nm = {r, all, {0}, {0}};
     for (int i = 0; i < OUT__COUNT; i++) nm.outcomen[i] = strlen(outcome_names[i]);
-    for (int p = 0; p < nparts; p++) nm.labeln[p] = strlen(parts[p].label);
-    size_t cols = ROW_FIXED + (size_t)nparts * PART_COLS * COL_MAX;
+    size_t cols = ROW_FIXED + (size_t)nparts * PART_COLS * COL_MAX; /* a row's room but for its id and message */
+    for (int p = 0; p < nparts; p++) {
+        nm.labeln[p] = strlen(parts[p].label);
+        cols += 2 * nm.labeln[p]; /* the label as JSON names under --all, of any length */
+    }
     char num[32] = {0}; /* the row's number in decimal, counted up from the block's first */
     size_t numn = (size_t)(fmt_u64(s->first_row, num) - num);
-    for (uint32_t k = 0; k < ch->n; k++, numn = dec_next(num, numn)) {
+    for (uint32_t k = 0; k < ch->n; k++) {
         /* a row is rejected when it could not be read, or (one kind alone) decided */
         const char *err = ch->skip[k] ? ch->msg[k] : NULL;
         if (!err && !all && res[0][k].status) err = msg[0][k];
@@ -586,6 +585,7 @@ INLINE int emit_rows(batch_slot *s, const batch_chunk *ch, int json, const batch
         if (json) memcpy(o, "{\"row\":", 7), o += 7;
         memcpy(o, num, 24); /* the number and what follows it, overwritten */
         o += numn;
+        numn = dec_next(num, numn); /* the next row's, a row's work before it is read */
         if (!json) *o++ = ',', o = csv_text(o, id);
         else if (ch->id[k]) memcpy(o, ",\"id\":", 6), o = json_text(o + 6, id);
         if (ch->skip[k]) {
