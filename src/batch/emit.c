@@ -248,7 +248,8 @@ const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_res
 }
 
 /* The reason code of a result ("cn.entry.unilateral", "E:trip.to", ...); msg is the
- * message of a result that has a status. The text lives in the rules, msg or literals. */
+ * message of a result that has a status, in its KIND_MSG buffer (msg_field). The text
+ * lives in the rules, msg or literals. */
 INLINE text_t reason_text(const tf_rules *r, const batch_part *p, const kind_result *res, const char *msg) {
     if (res->status) {
         const char *f;
