@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # pgo.sh — talentflow built with profile-guided optimisation (gcc), in build-pgo/.
 #
-#   scripts/pgo.sh [BUILD_DIR]        (default: build-pgo; `make build-pgo` runs it)
+#   scripts/pgo.sh [BUILD_DIR [CMAKE_ARGS...]]   (default: build-pgo; `make build-pgo` runs it)
+#
+# CMAKE_ARGS go to both configurations, e.g. -DCMAKE_C_FLAGS=-march=native for a build
+# that runs only on machines like this one.
 #
 # Three steps in one build directory (gcc finds a profile by its object's path, so the two
 # builds must share it): an instrumented build (-DTF_PGO=generate); a training run, the
@@ -14,11 +17,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-pgo}
+extra=("${@:2}")
 jobs=$(nproc 2>/dev/null || echo 2)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTF_PGO=generate > /dev/null
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTF_PGO=generate "${extra[@]}" > /dev/null
 find "$dir" -name '*.gcda' -delete
 cmake --build "$dir" -j "$jobs" --target talentflow
 
@@ -38,7 +42,7 @@ for kind in --check "--scheme ca.crs" "--scheme jp.hsp" "--scheme gb.skilled_wor
     cp "$tmp/out-1.csv" "$tmp/gen${kind// /}.csv"
 done
 
-cmake -S . -B "$dir" -DTF_PGO=use > /dev/null
+cmake -S . -B "$dir" -DTF_PGO=use "${extra[@]}" > /dev/null
 cmake --build "$dir" -j "$jobs" --target talentflow
 for kind in --check "--scheme ca.crs" --all; do
     # shellcheck disable=SC2086
