@@ -3,6 +3,8 @@
 #
 #   bench/batch.sh [BUILD_DIR] [ROWS] [REFERENCE_BUILD_DIR...]    (defaults: build, 10000000)
 #   ROUNDS=N bench/batch.sh ...                                   (default: 1)
+#   RUNS=FILE bench/batch.sh ...       also keeps every run's line (build input kind threads
+#                                      seconds user system maxrss_kb) in FILE
 #
 # Writes a synthetic population of ROWS cases (talentflow synth --seed 1) and its first
 # million rows, then times `talentflow batch` on each — --check and --scheme ca.crs,
@@ -84,6 +86,8 @@ for b in "${builds[@]}"; do
         done
     done
 done
+
+[ -z "${RUNS:-}" ] || cp "$tmp/runs" "$RUNS"
 
 # the reference, on the million rows
 "$tf" batch --scheme ca.crs --as-of 2025-06-01 --threads 1 "$tmp/1m.csv" -o "$tmp/tf.csv" 2> /dev/null
