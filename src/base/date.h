@@ -35,7 +35,7 @@ int date_days_in_month(int y, int m);
  * year y (from 0001-01-01, a count of whole years and their leap days) plus the days
  * before the month plus the day. For years 1000..9999, the only ones date_valid admits,
  * both give the same number (tests/unit/test_date.c compares them on every day). */
-inline bool date_parse(const char *s, size_t len, int32_t *out)
+inline __attribute__((always_inline)) bool date_parse(const char *s, size_t len, int32_t *out)
 {
     static const int16_t before[2][13] = {
         {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334},
@@ -67,11 +67,14 @@ inline bool date_parse(const char *s, size_t len, int32_t *out)
              d = d0 * 10 + d1;
     if (y < 1000 || m < 1 || m > 12 || d < 1)
         return false;
-    unsigned leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    /* py whole years before y, and its centuries c (one division for both the leap rule
+     * and the leap days): y is a century's year when py ends in 99, and then y / 100 is c + 1 */
+    unsigned py = y - 1, c = py / 100;
+    unsigned leap = ((y & 3) == 0) & ((py - 100 * c != 99) | (((c + 1) & 3) == 0)); /* & |: no branch to mispredict */
     if (d > (unsigned)days[leap][m])
         return false;
-    unsigned py = y - 1; /* whole years before y; 719162: the days from 0001-01-01 to 1970-01-01 */
-    *out = (int32_t)(365 * py + py / 4 - py / 100 + py / 400 + (unsigned)before[leap][m] + d - 1) - 719162;
+    /* 719162: the days from 0001-01-01 to 1970-01-01 */
+    *out = (int32_t)(365 * py + py / 4 - c + c / 4 + (unsigned)before[leap][m] + d - 1) - 719162;
     return true;
 }
 /* Writes YYYY-MM-DD and a NUL into buf (at least 11 bytes). Returns buf. */

@@ -2,11 +2,11 @@
  * fill.c — a block of rows into a chunk of columns: the worker's reading.
  *
  * CSV rows are cut at their commas here (the reader has found where each ends). The
- * common row — ASCII, without quotes, spaces or tabs, with the header's count of fields
- * — is cut in one pass (cut_plain), and the block's common rows are then read column by
- * column, a loop per converter (fill_plain); any other row is read field by field
- * (fill_csv: split at its commas and trimmed as libcsv trims, or parsed by libcsv when
- * it has a quote). Either way every field is converted where it lands, by the same code
+ * common row — ASCII, without quotes, spaces, tabs or other control bytes, with the
+ * header's count of fields — is cut in one pass (cut_plain), and the block's common rows
+ * are then read column by column, a loop per converter (fill_plain); any other row is
+ * read field by field (fill_csv: split at its commas and trimmed as libcsv trims, or
+ * parsed by libcsv when it has a quote). Either way every field is converted where it lands, by the same code
  * (put_value): an empty field is a value not given; a scalar by the converter chosen for
  * its column once, from the header (fill_plan): a date, a code of the country table, a
  * declared port (an index by code), a member, plain digits are read in place, and any
@@ -602,9 +602,9 @@ static void csv_row(int term, void *user) {
     ch->rows_seen++;
 }
 
-/* The common row — ASCII, without quotes, spaces or tabs, with as many fields as the
- * header — cut at its commas, found 64 bytes at a time with the bytes that would need more
- * (a quote, a space or a tab to trim, a byte of UTF-8 to check): row k's fields' starts
+/* The common row — ASCII, without quotes, spaces, tabs or other control bytes, with as
+ * many fields as the header — cut at its commas, found 64 bytes at a time with the bytes
+ * that would need more (a quote, a space or a tab to trim, a byte of UTF-8 to check): row k's fields' starts
  * into cuts (text is at offset off of the block; BATCH_PAD readable bytes after it).
  * Returns 1, else 0 for any other row (fill_csv reads it field by field). */
 static int cut_plain(batch_chunk *ch, uint32_t k, const char *text, uint32_t off, uint32_t len) {
@@ -614,16 +614,16 @@ static int cut_plain(batch_chunk *ch, uint32_t k, const char *text, uint32_t off
     if (len > 64 * BLOCKS) return 0;
     uint64_t commas[BLOCKS];
     uint32_t nblocks = (len + 63) / 64, nc = 0;
-    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), space = _mm_set1_epi8(' '),
-                  tab = _mm_set1_epi8('\t');
+    /* a byte that needs more is a quote, or below '!' as a signed byte: a space, a tab
+     * or another control byte (the field-by-field reading decides those), or one of UTF-8 */
+    const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'), bang = _mm_set1_epi8('!');
     for (uint32_t b = 0; b < nblocks; b++) {
         uint64_t cm = 0, odd = 0;
         for (int i = 0; i < 4; i++) {
             __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(text + 64 * b + 16 * i));
-            __m128i o = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmpeq_epi8(w, space)),
-                                     _mm_cmpeq_epi8(w, tab));
+            __m128i o = _mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmplt_epi8(w, bang));
             cm |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(w, comma)) << (16 * i);
-            odd |= (uint64_t)(uint16_t)(_mm_movemask_epi8(o) | _mm_movemask_epi8(w)) << (16 * i);
+            odd |= (uint64_t)(uint16_t)_mm_movemask_epi8(o) << (16 * i);
         }
         uint64_t in = below((ptrdiff_t)len - 64 * (ptrdiff_t)b);
         if (odd & in) return 0;

@@ -40,9 +40,12 @@ int reader_init(batch_reader *rd, int fd) {
 
 void reader_free(batch_reader *rd) { free(rd->buf); }
 
-/* Reads more input after what is kept; 0 at the end, -1 on error. */
+/* Reads more input after what is kept, READ_CHUNK bytes at most; 0 at the end, -1 on
+ * error. What is kept (the start of a row) goes to the front of the buffer first when it
+ * is short, or when there is no room after it: so a run touches little more than one
+ * chunk's pages of the buffer, each of which costs a page fault the first time. */
 static ssize_t fill_more(batch_reader *rd) {
-    if (rd->start > 0 && (rd->len == rd->start || rd->cap - rd->len < READ_CHUNK)) {
+    if (rd->start > 0 && (rd->len - rd->start <= READ_CHUNK / 16 || rd->cap - rd->len < READ_CHUNK)) {
         memmove(rd->buf, rd->buf + rd->start, rd->len - rd->start);
         rd->len -= rd->start;
         rd->pos -= rd->start;
@@ -54,7 +57,7 @@ static ssize_t fill_more(batch_reader *rd) {
         rd->pos = rd->start;
     }
     for (;;) {
-        ssize_t got = read(rd->fd, rd->buf + rd->len, rd->cap - rd->len);
+        ssize_t got = read(rd->fd, rd->buf + rd->len, READ_CHUNK);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) {
             rd->io_error = errno;
