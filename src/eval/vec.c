@@ -51,6 +51,7 @@ struct vec_plan {
     uint8_t *let_once_d; /* [nlets] 1 where the rulebook reads the let once, converted to a number */
     uint8_t *let_local;  /* [nlets] 1 where every read of the let lies in one branch of one if */
     int any_local;
+    uint8_t *guarded;    /* [nnodes] 1 for an if that agg_guarded reads (plan_guarded) */
 };
 
 /* ---- the plan --------------------------------------------------------------------------- */
@@ -103,6 +104,47 @@ static uint8_t plan_node(const ir_rulebook *rb, vec_plan *p, uint32_t n, int dep
     return f;
 }
 
+/* True when node n is an aggregate agg_guarded computes on each row in place: one
+ * without filter or map over a list input (OP_LIST), count, or sum, min or max of whole
+ * numbers. */
+static int row_agg(const ir_rulebook *rb, uint32_t n) {
+    const ir_node *nd = &rb->nodes[n];
+    if (nd->op != OP_AGG || nd->b != NODE_NONE || (uint32_t)nd->k.i != NODE_NONE) return 0;
+    const ir_node *ln = &rb->nodes[nd->a];
+    int dbl = TYPE_BASE(nd->type) == TY_NUMBER || TYPE_BASE(nd->type) == TY_MONEY;
+    int elem_dbl = TYPE_ELEM(ln->type) == TY_NUMBER || TYPE_ELEM(ln->type) == TY_MONEY;
+    if (ln->op != OP_LIST || dbl) return 0;
+    return nd->c == FN_COUNT || (!elem_dbl && (nd->c == FN_SUM || nd->c == FN_MIN || nd->c == FN_MAX));
+}
+
+/* True when node n is a row_agg over the list input and field of list node `list`. */
+static int row_agg_of(const ir_rulebook *rb, uint32_t n, const ir_node *list) {
+    const ir_node *ln = &rb->nodes[rb->nodes[n].a];
+    return row_agg(rb, n) && ln->a == list->a && ln->b == list->b;
+}
+
+/* True when node n is an if that agg_guarded reads: `if A cmp k then B else C` (the CRS's
+ * `if count(languages.en.clb) = 4 then min(languages.en.clb) else 0`), A a row_agg of a
+ * list, cmp a comparison of whole numbers, k a constant, B and C each a row_agg of the
+ * same list or a constant, one of them at least an aggregate. */
+static int plan_guarded(const ir_rulebook *rb, uint32_t n) {
+    const ir_node *nd = &rb->nodes[n];
+    if (nd->op != OP_IF) return 0;
+    const ir_node *cn = &rb->nodes[nd->a];
+    if (cn->op < OP_EQ_I || cn->op > OP_GE_I) return 0;
+    uint32_t a = cn->a, k = cn->b;
+    if (!row_agg(rb, a)) a = cn->b, k = cn->a;
+    if (!row_agg(rb, a) || rb->nodes[k].op != OP_CONST) return 0;
+    const ir_node *list = &rb->nodes[rb->nodes[a].a];
+    int aggs = 0;
+    for (int b = 0; b < 2; b++) {
+        uint32_t br = b ? nd->b : nd->c;
+        if (row_agg_of(rb, br, list)) aggs++;
+        else if (rb->nodes[br].op != OP_CONST) return 0;
+    }
+    return aggs > 0;
+}
+
 /* Where the reads of each let lie (plan_reads): in one branch of one if (its node << 1 |
  * branch), nowhere yet, or in more than one place or outside every branch. */
 #define READ_NONE UINT32_MAX
@@ -133,7 +175,10 @@ vec_plan *vec_plan_new(const ir_rulebook *rb, arena *a) {
     p->flags = arena_array(a, rb->nnodes + 1, 1);
     p->let_flags = arena_array(a, rb->nlets + 1, 1);
     if (!p->flags || !p->let_flags) return NULL;
+    p->guarded = arena_array(a, rb->nnodes + 1, 1);
+    if (!p->guarded) return NULL;
     for (uint32_t n = 0; n < rb->nnodes; n++) plan_node(rb, p, n, 0);
+    for (uint32_t n = 0; n < rb->nnodes; n++) p->guarded[n] = (uint8_t)plan_guarded(rb, n);
     for (uint32_t l = 0; l < rb->nlets; l++) plan_let(rb, p, l, 0);
     /* each let's reads (its OP_LET nodes) and those that convert it (an OP_I2D's operand):
      * one read, converted, gives let_once_d (core_max, second_language_max) */
@@ -493,6 +538,7 @@ static int cheap(const vec_ctx *x, uint32_t n) {
 }
 
 static int ev_if_bands(vec_ctx *x, const ir_node *nd, const vec_val *C, vec_val *r, int dbl);
+static int agg_guarded(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl);
 
 /* True when node n costs little more over every row of x than over some: what is cheap,
  * or an aggregate without filter or map over a list input (read in place, agg_plain). An
@@ -522,16 +568,19 @@ static void blend(uint32_t n, const uint8_t *ck, const rv *cv, const vec_val *E,
     }
 }
 
-/* `if`, into r; with dbl, its value converted as OP_I2D would (ev_as). */
-static int ev_if(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
+/* `if` node nd (its index n, or NODE_NONE for a node made here), into r; with dbl, its
+ * value converted as OP_I2D would (ev_as). */
+static int ev_if(vec_ctx *x, const ir_node *nd, uint32_t n, vec_val *r, int dbl) {
     ir_node swapped;
     if (x->rb->nodes[nd->a].op == OP_NOT) {
         /* `if not c then a else b` is `if c then b else a` (unknown where c is): without
          * the pass of the not */
         swapped = *nd;
         swapped.a = x->rb->nodes[nd->a].a, swapped.b = nd->c, swapped.c = nd->b;
-        return ev_if(x, &swapped, r, dbl);
+        return ev_if(x, &swapped, NODE_NONE, r, dbl);
     }
+    if (n != NODE_NONE && x->plan->guarded[n] && !(x->up && !x->subset)) /* (not in an element context) */
+        return agg_guarded(x, nd, r, dbl);
     size_t mark0 = vec_mark(x);
     vec_val C;
     if (ev(x, nd->a, &C)) return -1;
@@ -1436,6 +1485,103 @@ static int ev_aggregate(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
+/* Aggregate fn (a row_agg's: count, or sum, min or max of whole numbers) over field f of
+ * list l (NULL: empty) into *v, as ev_agg_step and ev_agg_end make it; returns 1 when
+ * known (a min or max of an empty list is not). fn is a constant where agg_guarded_rows
+ * calls it. */
+static inline __attribute__((always_inline)) int row_agg_at(const ev_list *l, uint32_t f, int fn, int64_t *v) {
+    uint32_t cnt = l ? l->n : 0;
+    *v = fn == FN_COUNT ? cnt : 0;
+    if (fn == FN_COUNT) return 1;
+    if (!cnt) return fn == FN_SUM;
+    const rv *e = &l->v[f];
+    size_t nf = l->nfields;
+    int64_t a = e[0].i;
+    for (uint32_t j = 1; j < cnt; j++) {
+        int64_t y = e[j * nf].i;
+        if (fn == FN_SUM) a += y;
+        else if (fn == FN_MIN) a = y < a ? y : a;
+        else a = y > a ? y : a;
+    }
+    *v = a;
+    return 1;
+}
+
+/* The parts of agg_guarded: the condition's aggregate (cfn), compared with ck (mask: the
+ * bits of the orders for which it holds, 1 a < ck, 2 a = ck, 4 a > ck), and each
+ * branch's aggregate, or -1 and its constant (then and else: fn[1], fn[0]). */
+typedef struct {
+    const ev_list *lists; /* by row of `rows` (NULL: every list empty) */
+    const uint32_t *sel;
+    uint32_t field;
+    int cfn;
+    unsigned mask;
+    int64_t ck;
+    int fn[2];
+    rv k[2];
+} guard;
+
+/* agg_guarded over n rows into ov and ok; cfn, fn0 and fn1 are g's (constants where
+ * agg_guarded calls it for the common shapes, so that each compiles to a loop of its
+ * own). */
+static inline __attribute__((always_inline)) void agg_guarded_rows(const guard *g, uint32_t n, int cfn, int fn0,
+                                                                   int fn1, int dbl, rv *restrict ov,
+                                                                   uint8_t *restrict ok) {
+    const ev_list *lists = g->lists;
+    const uint32_t *sel = g->sel;
+    uint32_t f = g->field;
+    unsigned mask = g->mask;
+    int64_t ck = g->ck;
+    rv k0 = g->k[0], k1 = g->k[1];
+    for (uint32_t i = 0; i < n; i++) {
+        const ev_list *l = lists ? &lists[sel ? sel[i] : i] : NULL;
+        int64_t a;
+        rv v = {0};
+        uint8_t k = 0;
+        if (row_agg_at(l, f, cfn, &a)) {
+            int t = (int)(mask >> (1 + (a > ck) - (a < ck))) & 1, fn = t ? fn1 : fn0;
+            if (fn < 0) v = t ? k1 : k0, k = 1;
+            else if (fn == fn1) k = (uint8_t)row_agg_at(l, f, fn1, &v.i);
+            else k = (uint8_t)row_agg_at(l, f, fn0, &v.i);
+            if (!k) v.i = 0;
+        }
+        ov[i] = dbl ? i2d(v, k) : v, ok[i] = k;
+    }
+}
+
+/* An if that plan_guarded found (`if count(L) = 4 then min(L) else 0`) into r, in one
+ * pass: per row, the condition's aggregate of the list, then the branch's, from the
+ * row's list in place, where the aggregates, the comparison and the blend would each be
+ * a pass and a column over every row; with dbl, converted as OP_I2D would. Returns 0, -1
+ * on failure. */
+static int agg_guarded(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
+    static const unsigned masks[] = {2, 5, 1, 3, 4, 6}; /* eq ne lt le gt ge, as EV_BINARY */
+    static const unsigned flipped[] = {2, 5, 4, 6, 1, 3}; /* the same with the constant on the left */
+    const ir_rulebook *rb = x->rb;
+    const ir_node *cn = &rb->nodes[nd->a];
+    int left = row_agg(rb, cn->a);
+    const ir_node *an = &rb->nodes[left ? cn->a : cn->b], *ln = &rb->nodes[an->a];
+    const vec_rows *rows = x->rows;
+    guard g = {.lists = rows && rows->lists ? &rows->lists[(size_t)ln->a * rows->stride] : NULL,
+               .sel = x->sel,
+               .field = ln->b ? ln->b - 1 : 0,
+               .cfn = (int)an->c,
+               .mask = left ? masks[cn->op - OP_EQ_I] : flipped[cn->op - OP_EQ_I],
+               .ck = rb->nodes[left ? cn->b : cn->a].k.i};
+    for (int b = 0; b < 2; b++) {
+        const ir_node *bn = &rb->nodes[b ? nd->b : nd->c];
+        g.fn[b] = bn->op == OP_CONST ? -1 : (int)bn->c;
+        g.k[b] = bn->op == OP_CONST ? bn->k : (rv){0};
+    }
+    if (column(x, r)) return -1;
+    uint32_t n = x->n;
+    if (g.cfn == FN_COUNT && g.fn[1] == FN_MIN && g.fn[0] < 0) agg_guarded_rows(&g, n, FN_COUNT, -1, FN_MIN, dbl, r->v, r->k);
+    else if (g.cfn == FN_COUNT && g.fn[1] == FN_MAX && g.fn[0] < 0) agg_guarded_rows(&g, n, FN_COUNT, -1, FN_MAX, dbl, r->v, r->k);
+    else if (g.cfn == FN_COUNT && g.fn[1] == FN_SUM && g.fn[0] < 0) agg_guarded_rows(&g, n, FN_COUNT, -1, FN_SUM, dbl, r->v, r->k);
+    else agg_guarded_rows(&g, n, g.cfn, g.fn[0], g.fn[1], dbl, r->v, r->k);
+    return 0;
+}
+
 /* Ages read from a table of birthdays (ev_dated): up to this many years. */
 #define AGE_YEARS 150
 
@@ -1533,7 +1679,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
         return 0;
     case OP_IN: case OP_YEARS_SINCE: return ev_dated(x, nd, r);
     case OP_AND: case OP_OR: return ev_logic(x, nd, r);
-    case OP_IF: return ev_if(x, nd, r, 0);
+    case OP_IF: return ev_if(x, nd, n, r, 0);
     case OP_LET: return ev_let(x, nd, r);
     case OP_ASOF:
         if (!x->as_of_row) {
@@ -1587,7 +1733,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
 static int ev_as(vec_ctx *x, uint32_t n, vec_val *r, int dbl) {
     const ir_node *nd = &x->rb->nodes[n];
     if (dbl && !(x->up && !x->subset)) { /* (in an element context, ev decides: from_rows) */
-        if (nd->op == OP_IF) return ev_if(x, nd, r, 1);
+        if (nd->op == OP_IF) return ev_if(x, nd, n, r, 1);
         if (nd->op == OP_BANDS) return ev_bands(x, nd, r, 1);
     }
     if (dbl && !x->up && nd->op == OP_LET && x->plan->let_once_d[nd->a])

@@ -14,7 +14,8 @@
  * read whole and as a subset (sel), as of dates in every epoch of ca.crs and on and
  * around leap days. Every factor, every maximum and every derived value of every scheme
  * is evaluated over the chunk and compared with eval_node row by row: known and the value
- * bit for bit.
+ * bit for bit. The fused paths over lists have a rulebook of their own besides
+ * (test_fused_lists).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "base/bundled.h"
 #include "eval/case.h"
 #include "eval/eval.h"
 #include "eval/vec.h"
@@ -312,10 +314,154 @@ static void test_years_since_table(void **state) {
     free(known);
 }
 
+/* The fused paths over lists, on a rulebook of their own: an if guarded by an aggregate
+ * of a list (agg_guarded: every function, the constant on either side, each branch an
+ * aggregate or a constant) and a sum of bands over small whole numbers (agg_shaped's
+ * sum read by table, with a band whose value is unknown before 2020 and elements
+ * outside the table), each row of lists of 0, 1, 3, 4 and 5 items against eval_node,
+ * whole and as a subset, and a few values stated outright. */
+static const char fuse_rules[] =
+    "rulebook t.fuse \"fused paths\"\n"
+    "source s \"s\" 2024-01-01\n"
+    "  url \"https://example.org\"\n"
+    "value late \"a value from 2020\" 3 from 2020-01-01 cite s\n"
+    "let g_min \"m\" = if count(languages.en.clb) = 4 then min(languages.en.clb) else 0\n"
+    "let g_max \"x\" = if 2 < count(languages.fr.clb) then max(languages.fr.clb) else sum(languages.fr.clb)\n"
+    "let g_sum \"s\" = if sum(languages.en.clb) >= 20 then 1 else count(languages.en.clb)\n"
+    "let g_low \"l\" = if min(languages.en.clb) != 5 then 0 - 1 else sum(languages.en.clb)\n"
+    "let g_le \"e\" = if count(languages.en.clb) <= 1 then max(languages.en.clb) else min(languages.en.clb)\n"
+    "points t \"t\"\n"
+    "  factor a \"a\" = g_min + g_max + g_sum + g_low + g_le\n"
+    "    cite s\n"
+    "  factor b \"b\" = sum(bands x { < 4: 0, 4 to 5: 6, 6: late, >= 7: 10 } for x in languages.en.clb)\n"
+    "    cite s\n"
+    "  factor c \"c\" = if count(languages.fr.clb) > 3 then min(languages.fr.clb) else 7\n"
+    "    cite s\n";
+
+static const char *const fuse_docs[] = {
+    "{}",
+    "{\"languages\": {\"en\": {\"clb\": []}, \"fr\": {\"clb\": []}}}",
+    "{\"languages\": {\"en\": {\"clb\": [5]}, \"fr\": {\"clb\": [9]}}}",
+    "{\"languages\": {\"en\": {\"clb\": [5, 5, 5]}, \"fr\": {\"clb\": [1, 2, 3]}}}",
+    "{\"languages\": {\"en\": {\"clb\": [5, 6, 7, 8]}, \"fr\": {\"clb\": [4, 9, 2, 7]}}}",
+    "{\"languages\": {\"en\": {\"clb\": [9, 9, 9, 9, 9]}, \"fr\": {\"clb\": [10, 10, 10, 10, 10]}}}",
+    "{\"languages\": {\"en\": {\"clb\": [3, 4, 6, 64]}, \"fr\": {\"clb\": [-1, 0, 63, 64]}}}",
+    "{\"languages\": {\"en\": {\"clb\": [-2, 5, 6, 7]}}}",
+    "{\"languages\": {\"fr\": {\"clb\": [7, 7, 7, 7]}}}",
+};
+
+static void test_fused_lists(void **state) {
+    (void)state;
+    tf_source srcs[2] = {tf_bundled_sources[0], {"t.rules", fuse_rules, strlen(fuse_rules)}};
+    tf_rules *r = NULL;
+    tf_diags *dg = NULL;
+    assert_int_equal(tf_compile(srcs, 2, &r, &dg), TF_OK);
+    tf_diags_free(dg);
+    const ir_rulebook *rb = NULL;
+    for (uint32_t b = 0; b < r->nbooks; b++)
+        if (r->books[b].points) rb = &r->books[b];
+    assert_non_null(rb);
+    enum { N = sizeof fuse_docs / sizeof fuse_docs[0], ROWS = 3 * N };
+    tf_case *c[N];
+    for (uint32_t i = 0; i < N; i++) {
+        char err[256];
+        assert_int_equal(tf_case_parse_json(r, fuse_docs[i], strlen(fuse_docs[i]), &c[i], err, sizeof err), TF_OK);
+    }
+    /* rows: the documents three times over, in a mixed order */
+    uint32_t ni = r->ninputs, order[ROWS], sel[ROWS], m = 0;
+    for (uint32_t j = 0; j < ROWS; j++) order[j] = (j * 7) % N;
+    for (uint32_t j = 0; j < ROWS; j++)
+        if (j % 3 != 1) sel[m++] = j;
+    rv *vals = calloc((size_t)ni * ROWS, sizeof(rv));
+    uint8_t *known = calloc((size_t)ni * ROWS, 1);
+    ev_list *lists = calloc((size_t)ni * ROWS, sizeof(ev_list));
+    assert_true(vals && known && lists);
+    for (uint32_t i = 0; i < ni; i++)
+        for (uint32_t j = 0; j < ROWS; j++) {
+            vals[(size_t)i * ROWS + j] = c[order[j]]->vals[i];
+            known[(size_t)i * ROWS + j] = c[order[j]]->known[i];
+            lists[(size_t)i * ROWS + j] = c[order[j]]->lists[i];
+        }
+    vec_rows rows = {ROWS, vals, known, lists};
+    vec_stack stack;
+    assert_int_equal(vec_stack_init(&stack, (size_t)4 << 20), 0);
+    arena plans, keep;
+    arena_init(&plans, 1 << 16, 0);
+    arena_init(&keep, 1 << 20, 0);
+    vec_plan *plan = vec_plan_new(rb, &plans);
+    assert_non_null(plan);
+    uint32_t nodes[64], nn = 0;
+    for (uint32_t l = 0; l < rb->nlets; l++) nodes[nn++] = rb->lets[l].node;
+    for (uint32_t i = 0; i < rb->points->nitems; i++) nodes[nn++] = rb->points->items[i].node;
+    static const char *const days[] = {"2019-12-31", "2020-01-01"};
+    int compared = 0;
+    for (int d = 0; d < 2; d++) {
+        tf_date day;
+        assert_true(tf_date_parse(days[d], &day));
+        for (int sub = 0; sub < 2; sub++) {
+            arena_reset(&keep);
+            uint32_t n = sub ? m : ROWS;
+            vec_ctx x = {.rb = rb, .plan = plan, .rows = &rows, .sel = sub ? sel : NULL, .n = n,
+                         .ep = ir_epoch_at(rb, day), .as_of = day, .has_frame = 1, .stack = &stack, .keep = &keep};
+            assert_int_equal(vec_begin(&x), 0);
+            for (uint32_t q = 0; q < nn; q++) {
+                rv out[ROWS];
+                uint8_t ko[ROWS];
+                assert_int_equal(vec_eval(&x, nodes[q], out, ko), 0);
+                for (uint32_t k = 0; k < n; k++) {
+                    const tf_case *cs = c[order[sub ? sel[k] : k]];
+                    ev_frame fr = {0};
+                    ev_ctx e = {.rb = rb, .ep = x.ep, .in = cs->vals, .known = cs->known, .lists = cs->lists,
+                                .as_of = day, .fr = &fr};
+                    rv v = {0};
+                    int kv = eval_node(&e, nodes[q], &v);
+                    if (kv != ko[k] || (kv && memcmp(&v, &out[k], sizeof v)))
+                        fail_msg("node %u, row %u (doc %u) as of %s: eval %d %lld, vec %d %lld", nodes[q], k,
+                                 order[sub ? sel[k] : k], days[d], kv, (long long)v.i, ko[k], (long long)out[k].i);
+                    compared++;
+                }
+            }
+            if (sub) continue;
+            /* values stated outright, row by row of the documents (rows 0..N-1 are each
+             * document once: 7 is prime to N) */
+            rv out[ROWS];
+            uint8_t ko[ROWS];
+            int64_t want_min[N] = {0, 0, 0, 0, 5, 0, 3, -2, 0}, want_le[N] = {0, 0, 5, 5, 5, 9, 3, -2, 0};
+            int want_low_known[N] = {0, 0, 1, 1, 1, 1, 1, 1, 0};
+            double want_b[2][N] = {{0, 0, 6, 18, 6 + 0 + 10 + 10, 50, 0 + 6 + 0 + 10, 6 + 0 + 10, 0},
+                                   {0, 0, 6, 18, 6 + 3 + 10 + 10, 50, 0 + 6 + 3 + 10, 6 + 3 + 10, 0}};
+            int want_b_known[2][N] = {{1, 1, 1, 1, 0, 1, 0, 0, 1}, {1, 1, 1, 1, 1, 1, 1, 1, 1}};
+            assert_int_equal(vec_eval(&x, rb->lets[0].node, out, ko), 0);
+            for (uint32_t j = 0; j < ROWS; j++) assert_true(ko[j] && out[j].i == want_min[order[j]]);
+            assert_int_equal(vec_eval(&x, rb->lets[4].node, out, ko), 0);
+            for (uint32_t j = 0; j < ROWS; j++)
+                if (order[j] > 1 && order[j] < 8) assert_true(ko[j] && out[j].i == want_le[order[j]]);
+                else assert_false(ko[j]); /* the max of an empty list */
+            assert_int_equal(vec_eval(&x, rb->lets[3].node, out, ko), 0);
+            for (uint32_t j = 0; j < ROWS; j++) assert_int_equal(ko[j], want_low_known[order[j]]);
+            assert_int_equal(vec_eval(&x, rb->points->items[1].node, out, ko), 0);
+            for (uint32_t j = 0; j < ROWS; j++) {
+                assert_int_equal(ko[j], want_b_known[d][order[j]]);
+                if (ko[j]) assert_true(out[j].d == want_b[d][order[j]]);
+            }
+        }
+    }
+    assert_true(compared > 300);
+    for (uint32_t i = 0; i < N; i++) tf_case_free(c[i]);
+    arena_free(&keep);
+    arena_free(&plans);
+    vec_stack_free(&stack);
+    free(vals);
+    free(known);
+    free(lists);
+    tf_rules_free(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vec_equals_eval),
         cmocka_unit_test(test_years_since_table),
+        cmocka_unit_test(test_fused_lists),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
