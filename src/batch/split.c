@@ -90,21 +90,23 @@ int reader_sniff(batch_reader *rd, batch_format *fmt) {
 }
 
 /* The end of the common CSV row from b[i] (b[0..n) read): the offset of its first LF
- * when no quote and no CR comes before it, else n (the scanner below decides). One pass,
- * sixteen bytes at a time, where three searches (LF, then a quote and a CR before it)
- * read the row three times. */
+ * when no quote and no CR comes before it, else n (the scanner below decides; it may
+ * also be n when a tab or another control byte comes first). One pass, sixteen bytes at
+ * a time, where three searches (LF, then a quote and a CR before it) read the row three
+ * times. */
 static size_t plain_row_end(const char *b, size_t i, size_t n) {
 #ifdef __SSE2__
-    const __m128i lf = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r');
+    /* one test finds the first byte that matters: a quote, or one up to CR (unsigned),
+     * which is the LF sought, or a CR, a tab or another control byte (the scan decides) */
+    const __m128i quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r');
     for (; i + 16 <= n; i += 16) {
         __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        unsigned nl = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, lf));
-        unsigned odd = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(w, quote), _mm_cmpeq_epi8(w, cr)));
-        if (nl) {
-            unsigned at = (unsigned)__builtin_ctz(nl);
-            return odd & ((1u << at) - 1) ? n : i + at;
+        __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(w, cr), w);
+        unsigned hit = (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(w, quote)));
+        if (hit) {
+            size_t at = i + (unsigned)__builtin_ctz(hit);
+            return b[at] == '\n' ? at : n;
         }
-        if (odd) return n;
     }
 #endif
     for (; i < n; i++) {
