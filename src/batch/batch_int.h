@@ -66,12 +66,14 @@ typedef struct {
 } batch_col;
 
 /* An enum's members by a hash of their text (fill.c): a slot holds the member + 1 and its
- * length, 0 (none) or ENUM_SCAN (two members share it: the members are compared in order). */
+ * length, 0 (none) or ENUM_SCAN (two members share it: the members are compared in order).
+ * pad: each member's text in 16 bytes, zeros after it (all zeros when it is longer). */
 #define ENUM_SLOTS 128
 #define ENUM_SCAN 255
 typedef struct {
     uint8_t slot[ENUM_SLOTS];
     uint8_t len[ENUM_SLOTS];
+    uint8_t (*pad)[16];   /* [nmembers] */
 } batch_members;
 
 /* The schema-bound part of a run, one per rule set (two for a diff of rule sets). */

@@ -109,16 +109,20 @@ tf_rc fill_plan(batch_schema *sc) {
     /* every enum's members by the hash of their text (member_slot) */
     sc->members = r->nenums ? arena_array(&sc->mem, r->nenums, sizeof *sc->members) : NULL;
     if (r->nenums && !sc->members) return TF_ENOMEM;
-    for (uint32_t e = 0; e < r->nenums; e++)
+    for (uint32_t e = 0; e < r->nenums; e++) {
+        batch_members *t = &sc->members[e];
+        t->pad = arena_array(&sc->mem, r->enums[e].nmembers + 1, sizeof *t->pad);
+        if (!t->pad) return TF_ENOMEM;
         for (uint32_t m = 0; m < r->enums[e].nmembers; m++) {
             const char *name = r->enums[e].members[m];
             size_t n = strlen(name);
             if (!n) continue;
+            if (n <= sizeof t->pad[m]) memcpy(t->pad[m], name, n);
             uint32_t h = member_slot(name, n);
-            batch_members *t = &sc->members[e];
             t->slot[h] = t->slot[h] || m + 1 >= ENUM_SCAN || n > UINT8_MAX ? ENUM_SCAN : (uint8_t)(m + 1);
             t->len[h] = (uint8_t)n;
         }
+    }
     /* a port code is three capital letters (or a declared id of another form, which
      * case_text_value finds): the first declared port of each code, as ir_port_find;
      * no index (every port to case_text_value) when the indexes do not fit */
@@ -136,12 +140,29 @@ tf_rc fill_plan(batch_schema *sc) {
     return TF_OK;
 }
 
+/* Whether the text s[0..n) (0 < n <= 16, with 16 bytes readable from s, none of them a
+ * NUL before n) is the member whose padded text is pad: one comparison of sixteen bytes,
+ * those of s after n read as zeros, without a branch on the length (the enums' members
+ * have lengths that vary from row to row). A member of another length differs in a byte
+ * below 16: a zero against a byte of s, or a byte of its own against a zero. */
+static inline int member_is_padded(const uint8_t pad[16], const char *s, size_t n) {
+#ifdef __SSE2__
+    static const int8_t iota[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    __m128i in = _mm_cmplt_epi8(_mm_loadu_si128((const __m128i *)(const void *)iota), _mm_set1_epi8((char)n));
+    __m128i w = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)s), in);
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(w, _mm_loadu_si128((const __m128i *)(const void *)pad))) == 0xFFFF;
+#else
+    return n <= 16 && !memcmp(pad, s, n) && (n == 16 || !pad[n]);
+#endif
+}
+
 /* The value of the text s[0..n) (not empty) for converter conv of type t, when the text
  * has the common form the converter reads in place: 1 with *out. Else 0, and
  * case_text_value decides: the value, or the message. A converter never accepts a text
- * that case_text_value refuses, nor reads one differently. */
+ * that case_text_value refuses, nor reads one differently. `padded`: 16 bytes are
+ * readable from s, and none of the text's is a NUL (a plain row's field). */
 static inline __attribute__((always_inline)) int conv_fast(const batch_schema *sc, uint8_t conv, type_t t,
-                                                           const char *s, size_t n, rv *out) {
+                                                           const char *s, size_t n, rv *out, int padded) {
     switch (conv) {
     case CONV_BOOL:
         if (n == 4 && !memcmp(s, "true", 4)) return out->i = 1, 1;
@@ -190,6 +211,10 @@ static inline __attribute__((always_inline)) int conv_fast(const batch_schema *s
         const ir_enum *e = &sc->r->enums[TYPE_ARG(t)];
         const batch_members *tab = &sc->members[TYPE_ARG(t)];
         uint32_t h = member_slot(s, n);
+        if (padded && n <= 16 && tab->slot[h] != ENUM_SCAN) { /* the one member of its slot */
+            if (!tab->slot[h] || !member_is_padded(tab->pad[tab->slot[h] - 1], s, n)) return 0;
+            return out->i = tab->slot[h] - 1, 1;
+        }
         if (tab->slot[h] != ENUM_SCAN) { /* the one member of its slot, of length len[h] */
             if (!tab->slot[h] || tab->len[h] != n || !same_bytes(e->members[tab->slot[h] - 1], s, n)) return 0;
             return out->i = tab->slot[h] - 1, 1;
@@ -513,7 +538,7 @@ static void csv_list(batch_chunk *ch, uint32_t k, const batch_col *col, int in, 
             if (TYPE_BASE(t) == TY_STRING) {
                 v.s = arena_strndup(&ch->strs, f, fl);
                 if (!v.s) return (void)(ch->failed = 1);
-            } else if ((!fl || !conv_fast(ch->sc, conv, t, f, fl, &v)) &&
+            } else if ((!fl || !conv_fast(ch->sc, conv, t, f, fl, &v, 0)) &&
                        case_text_value(r, def->name, t, f, fl, &v, &und, err, sizeof err)) {
                 char path[160];
                 if (def->nfields) snprintf(path, sizeof path, "%s[%u].%s", def->name, count, def->fields[fi]);
@@ -560,7 +585,7 @@ static inline __attribute__((always_inline)) int put_value(batch_chunk *ch, uint
     if (conv == CONV_STRING) {
         ch->vals[cell].s = arena_strndup(&ch->strs, text, len);
         if (!ch->vals[cell].s) ch->failed = 1;
-    } else if (!conv_fast(sc, conv, def->type, text, len, &ch->vals[cell]) &&
+    } else if (!conv_fast(sc, conv, def->type, text, len, &ch->vals[cell], 0) &&
                case_text_value(r, def->name, def->type, text, len, &ch->vals[cell], &und, ch->msg[k], KIND_MSG)) {
         return ch->skip[k] = 1;
     }
@@ -673,7 +698,7 @@ static inline __attribute__((always_inline)) int plain_column(batch_chunk *ch, u
         uint32_t k = (K);                                                                                    \
         size_t n = next[k] - at[k] - 1;                                                                      \
         if (!n) break; /* an empty field: not given */                                                       \
-        if (conv_fast(sc, conv, t, buf + at[k], n, &vals[k])) known[k] = 1;                                  \
+        if (conv_fast(sc, conv, t, buf + at[k], n, &vals[k], 1)) known[k] = 1;                               \
         else rejected |= put_value(ch, k, c, conv, buf + at[k], n, 1); /* the slow reading decides */        \
     } while (0)
     if (nplain == ch->n)
