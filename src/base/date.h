@@ -30,11 +30,11 @@ int date_days_in_month(int y, int m);
 /* Parses exactly `len` bytes as YYYY-MM-DD. Returns false, leaving *out untouched, on
  * any malformed or impossible date ("2025-02-30").
  *
- * Inline: it reads every date of a batch (millions). The day number is
- * counted from tables rather than by date_from_ymd's era arithmetic: the days before
- * year y (from 0001-01-01, a count of whole years and their leap days) plus the days
- * before the month plus the day. For years 1000..9999, the only ones date_valid admits,
- * both give the same number (tests/unit/test_date.c compares them on every day). */
+ * Inline: it reads every date of a batch (millions). The day number is counted rather
+ * than by date_from_ymd's era arithmetic: the days before year y (a count of whole years
+ * and their leap days) plus the days before the month (a table) plus the day. For years
+ * 1000..9999, the only ones date_valid admits, both give the same number
+ * (tests/unit/test_date.c compares them on every day, across both ways of counting). */
 inline __attribute__((always_inline)) bool date_parse(const char *s, size_t len, int32_t *out)
 {
     static const int16_t before[2][13] = {
@@ -67,14 +67,25 @@ inline __attribute__((always_inline)) bool date_parse(const char *s, size_t len,
              d = d0 * 10 + d1;
     if (y < 1000 || m < 1 || m > 12 || d < 1)
         return false;
-    /* py whole years before y, and its centuries c (one division for both the leap rule
-     * and the leap days): y is a century's year when py ends in 99, and then y / 100 is c + 1 */
-    unsigned py = y - 1, c = py / 100;
-    unsigned leap = ((y & 3) == 0) & ((py - 100 * c != 99) | (((c + 1) & 3) == 0)); /* & |: no branch to mispredict */
+    /* the day number of y's 1 January, and whether y is leap. From 1901 to 2099 (nearly
+     * every date read) no century year breaks the rule of four: the leap years before y
+     * since 1970 are (y - 1) / 4 - 492, and y is leap when a multiple of four. Else from py
+     * whole years before y and its centuries c (one division for both the leap rule and the
+     * leap days): y is a century's year when py ends in 99, and then y / 100 is c + 1;
+     * 719162 is the days from 0001-01-01 to 1970-01-01. */
+    int32_t jan1;
+    unsigned leap;
+    if (y - 1901 < 199) {
+        jan1 = 365 * ((int32_t)y - 1970) + (int32_t)((y - 1) >> 2) - 492;
+        leap = (y & 3) == 0;
+    } else {
+        unsigned py = y - 1, c = py / 100;
+        jan1 = (int32_t)(365 * py + py / 4 - c + c / 4) - 719162;
+        leap = ((y & 3) == 0) & ((py - 100 * c != 99) | (((c + 1) & 3) == 0));
+    }
     if (d > (unsigned)days[leap][m])
         return false;
-    /* 719162: the days from 0001-01-01 to 1970-01-01 */
-    *out = (int32_t)(365 * py + py / 4 - c + c / 4 + (unsigned)before[leap][m] + d - 1) - 719162;
+    *out = jan1 + before[leap][m] + (int32_t)d - 1;
     return true;
 }
 /* Writes YYYY-MM-DD and a NUL into buf (at least 11 bytes). Returns buf. */
