@@ -51,12 +51,21 @@ typedef enum {
     REF_POINTS,     /* inside `points`: total (ref_index 0) or a factor/group (1 + index) */
 } ref_kind;
 
+/* A member of a set literal: a name, and what the checker resolves it to. Kept small
+ * and apart from ast_expr because the bundled world rulebooks list tens of thousands of
+ * members, and a member needs none of an expression's other fields. */
+typedef struct {
+    span sp;
+    ref_kind ref;         /* as ast_expr: set by the checker, REF_NONE until then */
+    uint32_t ref_index;
+} ast_member;
+
 typedef struct ast_expr {
     ex_kind kind;
     int op;            /* EX_BINARY/EX_UNARY: operator token; EX_IN: 1 when negated */
     span sp;           /* the whole expression */
     struct ast_expr *a, *b, *c;
-    struct ast_expr **elems; /* EX_SETLIT */
+    ast_member *elems;       /* EX_SETLIT */
     uint32_t nelems;
     ast_band *bands;         /* EX_BANDS */
     uint32_t nbands;

@@ -369,17 +369,28 @@ static int is_country_shape(const char *t, size_t n) {
     return n == 2 && t[0] >= 'A' && t[0] <= 'Z' && t[1] >= 'A' && t[1] <= 'Z';
 }
 
-/* Resolves a name in expression position, given the type the context expects (TY_ERR
- * when none). Returns its type. */
-static type_t check_name(ectx *x, ast_expr *e, type_t want) {
+/* What a name resolves to: the fields of ast_expr that check_name sets, apart, so that
+ * a set literal's members (ast_member) resolve as a name expression does. */
+typedef struct {
+    ref_kind ref;
+    uint32_t ref_index;
+    uint32_t ref_field;
+    int is_const;
+} name_ref;
+
+/* Resolves the name spelt by span sp in expression position, given the type the context
+ * expects (TY_ERR when none). Returns its type; sets in *out what the name refers to and
+ * leaves the fields it has no cause to set as they were (on an error, often all of
+ * them but is_const). */
+static type_t check_name(ectx *x, span sp, name_ref *out, type_t want) {
     sema *s = x->s;
-    const char *t = s->texts[e->sp.file] + e->sp.off;
-    size_t n = e->sp.len;
-    e->is_const = 1;
+    const char *t = s->texts[sp.file] + sp.off;
+    size_t n = sp.len;
+    out->is_const = 1;
     /* 0. names bound by the context: a loop variable, an element's field, the points */
-    if (x->loopvar.len && span_eq(s, x->loopvar, e->sp)) {
-        e->ref = REF_LOOPVAR;
-        e->is_const = 0;
+    if (x->loopvar.len && span_eq(s, x->loopvar, sp)) {
+        out->ref = REF_LOOPVAR;
+        out->is_const = 0;
         return x->loopvar_type;
     }
     if (x->where_input >= 0) {
@@ -388,36 +399,36 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
         if (n > l + 1 && !memcmp(t, in->name, l) && t[l] == '.')
             for (uint32_t f = 0; f < in->nfields; f++)
                 if (strlen(in->fields[f]) == n - l - 1 && !memcmp(t + l + 1, in->fields[f], n - l - 1)) {
-                    e->ref = REF_ELEM;
-                    e->ref_field = f;
-                    e->is_const = 0;
+                    out->ref = REF_ELEM;
+                    out->ref_field = f;
+                    out->is_const = 0;
                     return in->ftypes[f];
                 }
     }
     if (n == 5 && !memcmp(t, "as_of", 5)) {
-        e->ref = REF_ASOF;
-        e->is_const = 0;
+        out->ref = REF_ASOF;
+        out->is_const = 0;
         if (!x->allow_inputs) {
-            diag_error(s->d, e->sp, "as_of depends on the case: sets and values may depend only on constants");
+            diag_error(s->d, sp, "as_of depends on the case: sets and values may depend only on constants");
             return TY_ERR;
         }
         return TYPE(TY_DATE, 0, 0);
     }
     if (x->points) {
         if (n == 5 && !memcmp(t, "total", 5)) {
-            e->ref = REF_POINTS;
-            e->ref_index = 0;
-            e->is_const = 0;
+            out->ref = REF_POINTS;
+            out->ref_index = 0;
+            out->is_const = 0;
             return TYPE(TY_NUMBER, 0, 0);
         }
         uint32_t k = 0;
         for (uint32_t i = 0; i < x->points->npclauses; i++) {
             ast_pclause *c = &x->points->pclauses[i];
             if (c->kind != PC_FACTOR && c->kind != PC_GROUP) continue;
-            if (span_eq(s, c->name, e->sp)) {
-                e->ref = REF_POINTS;
-                e->ref_index = 1 + k;
-                e->is_const = 0;
+            if (span_eq(s, c->name, sp)) {
+                out->ref = REF_POINTS;
+                out->ref_index = 1 + k;
+                out->is_const = 0;
                 return TYPE(TY_NUMBER, 0, 0);
             }
             k++;
@@ -427,21 +438,21 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
     if (TYPE_BASE(want) == TY_ENUM && TYPE_ARG(want) < s->r->nenums) {
         int m = find_enum_member(&s->r->enums[TYPE_ARG(want)], t, n);
         if (m >= 0) {
-            e->ref = REF_MEMBER;
-            e->ref_index = (uint32_t)m;
+            out->ref = REF_MEMBER;
+            out->ref_index = (uint32_t)m;
             return want;
         }
     }
     /* 2. a set or value of this rulebook */
-    int dl = find_local(x, e->sp, -1);
+    int dl = find_local(x, sp, -1);
     if (dl >= 0) {
         decl_kind k = x->bk->ast->decls[dl].kind;
-        e->ref = k == D_SET ? REF_SET : k == D_VALUE ? REF_VALUE : REF_LET;
-        e->ref_index = (uint32_t)dl; /* a declaration index until compilation */
+        out->ref = k == D_SET ? REF_SET : k == D_VALUE ? REF_VALUE : REF_LET;
+        out->ref_index = (uint32_t)dl; /* a declaration index until compilation */
         if (k == D_LET) {
-            e->is_const = 0;
+            out->is_const = 0;
             if (!x->allow_inputs) {
-                diag_error(s->d, e->sp, "%.*s is a derived value of the case: sets and values may depend only on constants",
+                diag_error(s->d, sp, "%.*s is a derived value of the case: sets and values may depend only on constants",
                            (int)n, t);
                 return TY_ERR;
             }
@@ -452,17 +463,17 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
     int in = ir_input_find(s->r, t, n);
     if (in >= 0) {
         if (!x->allow_inputs) {
-            diag_error(s->d, e->sp, "%.*s is an input: sets and values may depend only on constants",
+            diag_error(s->d, sp, "%.*s is an input: sets and values may depend only on constants",
                        (int)n, t);
             return TY_ERR;
         }
-        e->ref = REF_INPUT;
-        e->ref_index = (uint32_t)in;
-        e->is_const = 0;
+        out->ref = REF_INPUT;
+        out->ref_index = (uint32_t)in;
+        out->is_const = 0;
         const ir_input *def = &s->r->inputs[in];
         if (TYPE_BASE(def->type) == TY_LIST) {
             if (def->nfields) {
-                diag_error(s->d, e->sp, "%.*s is a list of records: name one of its fields (e.g. %.*s.%s)", (int)n, t,
+                diag_error(s->d, sp, "%.*s is a list of records: name one of its fields (e.g. %.*s.%s)", (int)n, t,
                            (int)n, t, def->fields[0]);
                 return TY_ERR;
             }
@@ -482,13 +493,13 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
             for (uint32_t f = 0; f < def->nfields; f++)
                 if (strlen(def->fields[f]) == fl && !memcmp(dot + 1, def->fields[f], fl)) {
                     if (!x->allow_inputs) {
-                        diag_error(s->d, e->sp, "%.*s is an input: sets and values may depend only on constants", (int)n, t);
+                        diag_error(s->d, sp, "%.*s is an input: sets and values may depend only on constants", (int)n, t);
                         return TY_ERR;
                     }
-                    e->ref = REF_FIELD;
-                    e->ref_index = (uint32_t)li;
-                    e->ref_field = f;
-                    e->is_const = 0;
+                    out->ref = REF_FIELD;
+                    out->ref_index = (uint32_t)li;
+                    out->ref_field = f;
+                    out->is_const = 0;
                     return TYPE(TY_LIST, TYPE_BASE(def->ftypes[f]), TYPE_ARG(def->ftypes[f]));
                 }
         }
@@ -497,18 +508,18 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
     if (is_country_shape(t, n)) {
         int c = country_find(t, n);
         if (c < 0) {
-            diag_error(s->d, e->sp, "unknown country code %.*s", (int)n, t);
+            diag_error(s->d, sp, "unknown country code %.*s", (int)n, t);
             return TY_ERR;
         }
-        e->ref = REF_COUNTRY;
-        e->ref_index = (uint32_t)c;
+        out->ref = REF_COUNTRY;
+        out->ref_index = (uint32_t)c;
         return TYPE(TY_COUNTRY, 0, 0);
     }
     /* 5. a port */
     int p = ir_port_find(s->r, t, n);
     if (p >= 0) {
-        e->ref = REF_PORT;
-        e->ref_index = (uint32_t)p;
+        out->ref = REF_PORT;
+        out->ref_index = (uint32_t)p;
         return TYPE(TY_PORT, 0, 0);
     }
     /* 6. a member of exactly one enumeration */
@@ -518,13 +529,13 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
         if (m >= 0) {
             if (found < 0) {
                 found = (int)i;
-                e->ref_index = (uint32_t)m;
+                out->ref_index = (uint32_t)m;
             }
             count++;
         }
     }
     if (count == 1) {
-        e->ref = REF_MEMBER;
+        out->ref = REF_MEMBER;
         return TYPE(TY_ENUM, 0, (uint32_t)found);
     }
     if (count > 1) {
@@ -533,13 +544,13 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
             if (find_enum_member(&s->r->enums[i], t, n) >= 0 && strlen(names) < sizeof names - 1)
                 snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "",
                          s->r->enums[i].name);
-        diag_error(s->d, e->sp,
+        diag_error(s->d, sp,
                    "%.*s is a member of %d enumerations (%s); compare it with a value of the one you mean",
                    (int)n, t, count, names);
         return TY_ERR;
     }
     if (want == TYPE(TY_PORT, 0, 0) || TYPE_ELEM(want) == TY_PORT) {
-        diag_error(s->d, e->sp, "unknown port %.*s (ports are declared with 'port')", (int)n, t);
+        diag_error(s->d, sp, "unknown port %.*s (ports are declared with 'port')", (int)n, t);
         return TY_ERR;
     }
     /* a misspelt input, set or value: suggest the closest name within two edits */
@@ -557,9 +568,9 @@ static type_t check_name(ectx *x, ast_expr *e, type_t want) {
         if (dist < best_d) best = s->texts[d->name.file] + d->name.off, best_len = (int)d->name.len, best_d = dist;
     }
     if (best && (size_t)best_d < n)
-        diag_error(s->d, e->sp, "unknown name %.*s (did you mean %.*s?)", (int)n, t, best_len, best);
+        diag_error(s->d, sp, "unknown name %.*s (did you mean %.*s?)", (int)n, t, best_len, best);
     else
-        diag_error(s->d, e->sp, "unknown name %.*s", (int)n, t);
+        diag_error(s->d, sp, "unknown name %.*s", (int)n, t);
     return TY_ERR;
 }
 
@@ -571,8 +582,11 @@ static type_t check_setlit(ectx *x, ast_expr *e, type_t want) {
     e->is_const = 1;
     type_t el = TYPE_BASE(want) == TY_SET ? TYPE_SET_ELEM(want) : TY_ERR;
     for (uint32_t i = 0; i < e->nelems; i++) {
-        ast_expr *m = e->elems[i];
-        type_t t = check_name(x, m, el);
+        ast_member *m = &e->elems[i];
+        name_ref r = {m->ref, m->ref_index, 0, 0};
+        type_t t = check_name(x, m->sp, &r, el);
+        m->ref = r.ref;
+        m->ref_index = r.ref_index;
         if (t == TY_ERR) continue;
         ty_base b = TYPE_BASE(t);
         if (m->ref != REF_COUNTRY && m->ref != REF_PORT && m->ref != REF_MEMBER) {
@@ -589,7 +603,7 @@ static type_t check_setlit(ectx *x, ast_expr *e, type_t want) {
         }
         (void)b;
         for (uint32_t j = 0; j < i; j++)
-            if (e->elems[j]->ref == m->ref && e->elems[j]->ref_index == m->ref_index) {
+            if (e->elems[j].ref == m->ref && e->elems[j].ref_index == m->ref_index) {
                 diag_error(x->s->d, m->sp, "%.*s is listed twice in this set", SP(x->s, m->sp));
                 break;
             }
@@ -808,7 +822,15 @@ static type_t check_expr(ectx *x, ast_expr *e, type_t want) {
     sema *s = x->s;
     type_t t = TY_ERR;
     switch (e->kind) {
-    case EX_NAME: t = check_name(x, e, want); break;
+    case EX_NAME: {
+        name_ref r = {e->ref, e->ref_index, e->ref_field, e->is_const};
+        t = check_name(x, e->sp, &r, want);
+        e->ref = r.ref;
+        e->ref_index = r.ref_index;
+        e->ref_field = r.ref_field;
+        e->is_const = r.is_const;
+        break;
+    }
     case EX_NUMBER:
         e->is_const = 1;
         if (!(e->num <= PARSE_MAX_NUMBER)) {
@@ -966,12 +988,12 @@ static void check_items(ectx *x, ast_decl *d, type_t *out) {
             if (a->e->kind != EX_SETLIT || b->e->kind != EX_SETLIT) continue;
             for (uint32_t p = 0; p < b->e->nelems; p++)
                 for (uint32_t q = 0; q < a->e->nelems; q++)
-                    if (b->e->elems[p]->ref == a->e->elems[q]->ref && b->e->elems[p]->ref != REF_NONE &&
-                        b->e->elems[p]->ref_index == a->e->elems[q]->ref_index) {
-                        diag_error(s->d, b->e->elems[p]->sp,
-                                   "%.*s is already a member of set %.*s %s", SP(s, b->e->elems[p]->sp),
+                    if (b->e->elems[p].ref == a->e->elems[q].ref && b->e->elems[p].ref != REF_NONE &&
+                        b->e->elems[p].ref_index == a->e->elems[q].ref_index) {
+                        diag_error(s->d, b->e->elems[p].sp,
+                                   "%.*s is already a member of set %.*s %s", SP(s, b->e->elems[p].sp),
                                    SP(s, d->name), days);
-                        diag_note(s->d, a->e->elems[q]->sp, "listed here too");
+                        diag_note(s->d, a->e->elems[q].sp, "listed here too");
                     }
         }
 }

@@ -318,7 +318,7 @@ static void eval_set(cc *c, const ast_expr *e, const ir_epoch *ep, bits256 *out)
     switch (e->kind) {
     case EX_SETLIT:
         for (uint32_t i = 0; i < e->nelems; i++)
-            if (e->elems[i]->ref_index < 256) bits_add(out, e->elems[i]->ref_index);
+            if (e->elems[i].ref_index < 256) bits_add(out, e->elems[i].ref_index);
         return;
     case EX_NAME: *out = ep->sets[c->set_of[e->ref_index]]; return;
     case EX_BINARY: {

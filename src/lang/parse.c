@@ -56,7 +56,7 @@ static void *vec_finish(parser *p, vec *v, uint32_t *n) {
     void *out = NULL;
     *n = 0;
     if (v->n && !v->oom) {
-        out = arena_array(p->a, v->n, v->size);
+        out = arena_array_raw(p->a, v->n, v->size); /* every byte is copied below */
         if (out) {
             memcpy(out, v->v, (size_t)v->n * v->size);
             *n = v->n;
@@ -222,13 +222,12 @@ static int starts_expr(tok_kind k) {
 static ast_expr *parse_setlit(parser *p) {
     token open = p->tok;
     advance(p);
-    vec v = {.size = sizeof(ast_expr *)};
+    vec v = {.size = sizeof(ast_member)};
     token decl_kw = {TK_EOF, 0, 0}; /* the first member spelt like a declaration keyword */
     while (is_name(p->tok.kind)) {
         if (decl_kw.kind == TK_EOF && starts_decl(p->tok.kind)) decl_kw = p->tok;
-        ast_expr *e = new_expr(p, EX_NAME, sp_of(p, p->tok));
-        ast_expr **slot = vec_push(&v);
-        if (slot) *slot = e;
+        ast_member *slot = vec_push(&v);
+        if (slot) slot->sp = sp_of(p, p->tok);
         advance(p);
         accept(p, TK_COMMA); /* commas between members are allowed, not needed */
     }

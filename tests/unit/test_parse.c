@@ -130,7 +130,7 @@ static void sexpr(const parsed *p, const ast_expr *e, char *out, size_t n)
         for (uint32_t i = 0; i < e->nelems; i++) {
             if (i)
                 strncat(out, " ", n - strlen(out) - 1);
-            sexpr(p, e->elems[i], out, n);
+            strncat(out, txt(p, e->elems[i].sp), n - strlen(out) - 1);
         }
         strncat(out, "}", n - strlen(out) - 1);
         return;
