@@ -578,15 +578,80 @@ static type_t check_expr(ectx *x, ast_expr *e, type_t want);
 static type_t unify(type_t a, type_t b);
 static int is_ordered(ty_base b);
 
+/* ---- set literals: members by what they name ----------------------------------------
+ *
+ * Two checks ask whether a member names what another does: a member listed twice in one
+ * literal, and a member of two versions of a set in force together. Both compare what the
+ * members name (ref and ref_index), not their spelling. Rather than compare each member
+ * with every other (the world rulebooks' literals list up to ~200 countries each), they
+ * index members by what they name: a member that belongs in a set — a country, a port or
+ * an enumeration's member — has an index below 256 (COUNTRY_MAX; at most 256 ports; at
+ * most 256 members in an enumeration), so each of those three kinds has 256 slots. Any
+ * other reference (a set, a value, ...: an error in a literal, reported as such) shares
+ * one more slot, whose members are told apart by comparing what they name. */
+
+enum { MEMBER_KINDS = 3, MEMBER_SLOTS = MEMBER_KINDS * 256 + 1 };
+
+/* m's kind of member, 0 to MEMBER_KINDS - 1: a country, a port or an enumeration's
+ * member; -1 for any other reference. */
+static int member_kind(const ast_member *m) {
+    if (m->ref_index >= 256) return -1;
+    return m->ref == REF_COUNTRY ? 0 : m->ref == REF_PORT ? 1 : m->ref == REF_MEMBER ? 2 : -1;
+}
+
+/* m's slot in a member index: one per country, port and enumeration member, and the last
+ * one shared by every other reference. */
+static uint32_t member_slot(const ast_member *m) {
+    int k = member_kind(m);
+    return k < 0 ? MEMBER_SLOTS - 1 : (uint32_t)k * 256 + m->ref_index;
+}
+
+static int same_member(const ast_member *a, const ast_member *b) {
+    return a->ref == b->ref && a->ref_index == b->ref_index;
+}
+
+/* Fills the member index `first` (MEMBER_SLOTS entries, all 0) from literal lit: each
+ * slot holds 1 + the position of the first member of lit in it. */
+static void members_index(uint32_t *first, const ast_expr *lit) {
+    for (uint32_t q = lit->nelems; q-- > 0;) first[member_slot(&lit->elems[q])] = q + 1;
+}
+
+/* Empties the slots members_index filled from lit, leaving `first` all 0 again. */
+static void members_unindex(uint32_t *first, const ast_expr *lit) {
+    for (uint32_t q = 0; q < lit->nelems; q++) first[member_slot(&lit->elems[q])] = 0;
+}
+
+/* The position of the first member of lit, at `from` or after, that names what m names;
+ * lit->nelems when none. `first` is lit's member index. */
+static uint32_t members_find(const uint32_t *first, const ast_expr *lit, const ast_member *m, uint32_t from) {
+    uint32_t q = first[member_slot(m)];
+    if (!q) return lit->nelems;
+    for (q = q - 1 > from ? q - 1 : from; q < lit->nelems; q++)
+        if (same_member(&lit->elems[q], m)) return q;
+    return lit->nelems;
+}
+
+/* Checks a set literal's members: each a country, a port or a member, all of one type,
+ * none listed twice. Returns the set's type (TY_ERR after an error, or when the type of
+ * an empty set cannot be known); `want` is the type the context expects, a hint. */
 static type_t check_setlit(ectx *x, ast_expr *e, type_t want) {
     e->is_const = 1;
     type_t el = TYPE_BASE(want) == TY_SET ? TYPE_SET_ELEM(want) : TY_ERR;
+    /* what the members before the current one name, by kind (see member_kind): on the
+     * stack, not in a member index, since resolving a member may check another literal */
+    bits256 seen[MEMBER_KINDS];
+    memset(seen, 0, sizeof seen);
     for (uint32_t i = 0; i < e->nelems; i++) {
         ast_member *m = &e->elems[i];
         name_ref r = {m->ref, m->ref_index, 0, 0};
         type_t t = check_name(x, m->sp, &r, el);
         m->ref = r.ref;
         m->ref_index = r.ref_index;
+        /* a member reported below still counts as listed: a later one naming the same
+         * is listed twice */
+        int kind = member_kind(m);
+        int repeat = kind >= 0 && bits_has(&seen[kind], m->ref_index);
+        if (kind >= 0) bits_add(&seen[kind], m->ref_index);
         if (t == TY_ERR) continue;
         ty_base b = TYPE_BASE(t);
         if (m->ref != REF_COUNTRY && m->ref != REF_PORT && m->ref != REF_MEMBER) {
@@ -602,11 +667,8 @@ static type_t check_setlit(ectx *x, ast_expr *e, type_t want) {
             continue;
         }
         (void)b;
-        for (uint32_t j = 0; j < i; j++)
-            if (e->elems[j].ref == m->ref && e->elems[j].ref_index == m->ref_index) {
-                diag_error(x->s->d, m->sp, "%.*s is listed twice in this set", SP(x->s, m->sp));
-                break;
-            }
+        /* m names a country, port or member here, so kind >= 0 and `seen` is exact */
+        if (repeat) diag_error(x->s->d, m->sp, "%.*s is listed twice in this set", SP(x->s, m->sp));
     }
     if (el == TY_ERR) {
         if (!e->nelems) diag_error(x->s->d, e->sp, "the type of an empty set cannot be known here");
@@ -986,15 +1048,21 @@ static void check_items(ectx *x, ast_decl *d, type_t *out) {
                 continue;
             }
             if (a->e->kind != EX_SETLIT || b->e->kind != EX_SETLIT) continue;
-            for (uint32_t p = 0; p < b->e->nelems; p++)
-                for (uint32_t q = 0; q < a->e->nelems; q++)
-                    if (b->e->elems[p].ref == a->e->elems[q].ref && b->e->elems[p].ref != REF_NONE &&
-                        b->e->elems[p].ref_index == a->e->elems[q].ref_index) {
-                        diag_error(s->d, b->e->elems[p].sp,
-                                   "%.*s is already a member of set %.*s %s", SP(s, b->e->elems[p].sp),
-                                   SP(s, d->name), days);
-                        diag_note(s->d, a->e->elems[q].sp, "listed here too");
-                    }
+            /* every member of b against every member of a naming the same, in order */
+            if (!s->member_first) s->member_first = arena_array(s->tmp, MEMBER_SLOTS, sizeof(uint32_t));
+            if (!s->member_first) return; /* out of memory: tf_compile reports it */
+            members_index(s->member_first, a->e);
+            for (uint32_t p = 0; p < b->e->nelems; p++) {
+                const ast_member *mp = &b->e->elems[p];
+                if (mp->ref == REF_NONE) continue;
+                for (uint32_t q = members_find(s->member_first, a->e, mp, 0); q < a->e->nelems;
+                     q = members_find(s->member_first, a->e, mp, q + 1)) {
+                    diag_error(s->d, mp->sp, "%.*s is already a member of set %.*s %s", SP(s, mp->sp), SP(s, d->name),
+                               days);
+                    diag_note(s->d, a->e->elems[q].sp, "listed here too");
+                }
+            }
+            members_unindex(s->member_first, a->e);
         }
 }
 

@@ -39,6 +39,8 @@ typedef struct {
     named_type *types;
     uint32_t ntypes;
     ast_decl **input_decls; /* [r->ninputs] */
+    uint32_t *member_first; /* the checker's index of a set literal's members, all 0 between
+                             * uses (check.c, members_index); allocated on first use */
 } sema;
 
 /* Checks every rulebook; fills r's inputs, enums and ports. Errors go to s->d. */
