@@ -353,13 +353,56 @@ static type_t check_decl_type(ectx *x, uint32_t decl);
 
 static int is_numeric(ty_base b) { return b == TY_INT || b == TY_NUMBER; }
 
-/* Finds a set or value declaration of the current rulebook by name; -1 when none. */
+/* ---- the declarations of a rulebook, by name ------------------------------------ */
+
+static uint32_t name_hash(const char *t, uint32_t n) {
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < n; i++) h = (h ^ (unsigned char)t[i]) * 16777619u;
+    return h;
+}
+
+/* Builds bk's index of declarations by name (sema_book.by_name), every declaration
+ * included, nameless ones too (all under the empty name). Returns -1 when out of memory. */
+static int index_names(sema *s, sema_book *bk) {
+    const ast_rulebook *rb = bk->ast;
+    uint32_t slots = 16;
+    while (slots < 2 * rb->ndecls) slots *= 2;
+    bk->by_name = arena_array(s->tmp, slots, sizeof(uint32_t));
+    bk->next_same = arena_array_raw(s->tmp, rb->ndecls ? rb->ndecls : 1, sizeof(uint32_t));
+    if (!bk->by_name || !bk->next_same) return -1;
+    bk->name_mask = slots - 1;
+    /* last to first, so each name's chain runs in the declarations' order */
+    for (uint32_t i = rb->ndecls; i-- > 0;) {
+        span n = rb->decls[i].name;
+        uint32_t h = name_hash(s->texts[n.file] + n.off, n.len) & bk->name_mask;
+        bk->next_same[i] = UINT32_MAX;
+        for (; bk->by_name[h]; h = (h + 1) & bk->name_mask)
+            if (span_eq(s, rb->decls[bk->by_name[h] - 1].name, n)) {
+                bk->next_same[i] = bk->by_name[h] - 1;
+                break;
+            }
+        bk->by_name[h] = i + 1;
+    }
+    return 0;
+}
+
+/* The first declaration of bk named `name`, or UINT32_MAX; the next of that name are
+ * along bk->next_same. */
+static uint32_t first_named(const sema *s, const sema_book *bk, span name) {
+    if (!bk->by_name) return UINT32_MAX; /* out of memory, which tf_compile reports */
+    for (uint32_t h = name_hash(s->texts[name.file] + name.off, name.len) & bk->name_mask; bk->by_name[h];
+         h = (h + 1) & bk->name_mask)
+        if (span_eq(s, bk->ast->decls[bk->by_name[h] - 1].name, name)) return bk->by_name[h] - 1;
+    return UINT32_MAX;
+}
+
+/* Finds the first declaration of the current rulebook named `name` of kind want_kind, or
+ * when want_kind is -1 the first set, value or let; -1 when none. */
 static int find_local(const ectx *x, span name, int want_kind) {
-    ast_rulebook *rb = x->bk->ast;
-    for (uint32_t i = 0; i < rb->ndecls; i++) {
-        ast_decl *d = &rb->decls[i];
-        if ((want_kind < 0 ? (d->kind == D_SET || d->kind == D_VALUE || d->kind == D_LET) : (int)d->kind == want_kind) &&
-            span_eq(x->s, d->name, name))
+    const ast_rulebook *rb = x->bk->ast;
+    for (uint32_t i = first_named(x->s, x->bk, name); i != UINT32_MAX; i = x->bk->next_same[i]) {
+        const ast_decl *d = &rb->decls[i];
+        if (want_kind < 0 ? (d->kind == D_SET || d->kind == D_VALUE || d->kind == D_LET) : (int)d->kind == want_kind)
             return (int)i;
     }
     return -1;
@@ -1427,7 +1470,7 @@ static void check_book(sema *s, uint32_t b) {
     bk->state = arena_array(s->tmp, n, 1);
     bk->dtype = arena_array(s->tmp, n, sizeof(type_t));
     bk->order = arena_array(s->tmp, n, sizeof(uint32_t));
-    if (!bk->state || !bk->dtype || !bk->order) return;
+    if (!bk->state || !bk->dtype || !bk->order || index_names(s, bk) < 0) return;
     for (uint32_t j = 0; j < b; j++)
         if (span_eq(s, s->books[j].ast->id, rb->id)) {
             diag_error(s->d, rb->id, "rulebook %.*s is defined twice", SP(s, rb->id));
@@ -1446,7 +1489,7 @@ static void check_book(sema *s, uint32_t b) {
         /* one namespace for sources, sets, values and rules */
         if (d->kind == D_SOURCE || d->kind == D_SET || d->kind == D_VALUE || d->kind == D_LET || d->kind == D_ENTRY ||
             d->kind == D_TRANSIT) {
-            for (uint32_t j = 0; j < i; j++) {
+            for (uint32_t j = first_named(s, bk, d->name); j < i; j = bk->next_same[j]) {
                 ast_decl *o = &rb->decls[j];
                 int same_ns = (o->kind == D_SET || o->kind == D_VALUE || o->kind == D_LET) ==
                                   (d->kind == D_SET || d->kind == D_VALUE || d->kind == D_LET) &&

@@ -27,6 +27,12 @@ typedef struct {
     type_t *dtype;       /* per decl: the type of a set or value */
     uint32_t *order;     /* decl indices of sets and values, dependencies first */
     uint32_t norder;
+    /* the declarations by name (check.c, index_names), since every name in an expression
+     * is looked up among them: an open-addressed table of 1 + the first declaration of
+     * each name (0: empty), and per declaration the next one of the same name */
+    uint32_t *by_name;
+    uint32_t name_mask;  /* the table's size - 1 */
+    uint32_t *next_same; /* [ndecls]: a later declaration of the same name, or UINT32_MAX */
 } sema_book;
 
 typedef struct {
