@@ -58,7 +58,9 @@ static void kw_build(void) {
 
 tok_kind lex_keyword(const char *s, size_t len) {
     _Static_assert(TK__COUNT - KW_RULEBOOK < 255 && KW_SLOTS > 2 * (TK__COUNT - KW_RULEBOOK), "keyword slots");
-    if (!len || len > UINT8_MAX) return TK_IDENT;
+    /* every keyword starts with a small letter (test_lex lexes each one), and half the
+     * words of the bundled rulebooks are country codes, which never do */
+    if (!len || len > UINT8_MAX || s[0] < 'a' || s[0] > 'z') return TK_IDENT;
     pthread_once(&kw_once, kw_build);
     for (unsigned h = kw_hash(s, len); kw_slot[h]; h = (h + 1) & (KW_SLOTS - 1)) {
         int k = KW_RULEBOOK + kw_slot[h] - 1;
@@ -67,9 +69,39 @@ tok_kind lex_keyword(const char *s, size_t len) {
     return TK_IDENT;
 }
 
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-static int is_alnum(int c) { return is_alpha(c) || is_digit(c); }
+/* The class of each byte: the lexer's loops run over every byte of the bundled
+ * rulebooks at every start-up, so each test is one look-up. */
+enum {
+    CH_ALPHA = 1, /* starts or continues an identifier: a letter or '_' */
+    CH_DIGIT = 2,
+    CH_SPACE = 4, /* ' ', \t, \n, \v, \f, \r */
+    CH_STOP = 8,  /* ends a run of a string's ordinary bytes: '"', '\\', \n */
+};
+#define A CH_ALPHA
+#define D CH_DIGIT
+#define S CH_SPACE
+#define Q CH_STOP
+static const uint8_t ch_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, S, S | Q, S, S, S, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    S, 0, Q, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    D, D, D, D, D, D, D, D, D, D, 0, 0, 0, 0, 0, 0,
+    0, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A,
+    A, A, A, A, A, A, A, A, A, A, A, 0, Q, 0, 0, A,
+    0, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A,
+    A, A, A, A, A, A, A, A, A, A, A, 0, 0, 0, 0, 0,
+    /* 128 to 255: none (a byte outside ASCII is an error token, or inside a string) */
+};
+#undef A
+#undef D
+#undef S
+#undef Q
+
+/* Tests of a byte, c in 0 to 255. */
+static int is_digit(int c) { return ch_class[c] & CH_DIGIT; }
+static int is_alpha(int c) { return ch_class[c] & CH_ALPHA; }
+static int is_alnum(int c) { return ch_class[c] & (CH_ALPHA | CH_DIGIT); }
+static int is_space(int c) { return ch_class[c] & CH_SPACE; }
 
 /* The byte at position i, or 0 past the end. */
 static int at(const lexer *lx, uint32_t i) { return i < lx->len ? (unsigned char)lx->src[i] : 0; }
@@ -77,12 +109,11 @@ static int at(const lexer *lx, uint32_t i) { return i < lx->len ? (unsigned char
 /* Continues an identifier from position p: letters, digits and '_', and '-' or '.'
  * when a letter or digit follows at once. Returns the end position. */
 static uint32_t ident_end(const lexer *lx, uint32_t p) {
+    const unsigned char *s = (const unsigned char *)lx->src;
     for (;;) {
-        int c = at(lx, p);
-        if (is_alnum(c))
-            p++;
-        else if ((c == '-' || c == '.') && is_alnum(at(lx, p + 1)))
-            p++;
+        while (p < lx->len && is_alnum(s[p])) p++;
+        if (p + 1 < lx->len && (s[p] == '-' || s[p] == '.') && is_alnum(s[p + 1]))
+            p += 2;
         else
             return p;
     }
@@ -97,12 +128,13 @@ static int digits(const lexer *lx, uint32_t p, int n) {
 
 token lex_next(lexer *lx) {
     /* skip white space and comments */
-    for (;;) {
-        int c = at(lx, lx->pos);
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+    while (lx->pos < lx->len) {
+        int c = (unsigned char)lx->src[lx->pos];
+        if (is_space(c)) {
             lx->pos++;
         } else if (c == '#') {
-            while (lx->pos < lx->len && lx->src[lx->pos] != '\n') lx->pos++;
+            const char *nl = memchr(lx->src + lx->pos, '\n', lx->len - lx->pos);
+            lx->pos = nl ? (uint32_t)(nl - lx->src) : lx->len;
         } else {
             break;
         }
@@ -144,9 +176,11 @@ token lex_next(lexer *lx) {
         end = p + 1;
         k = TK_BADSTRING;
         while (end < lx->len) {
-            int d = at(lx, end);
+            while (end < lx->len && !(ch_class[(unsigned char)lx->src[end]] & CH_STOP)) end++;
+            if (end == lx->len) break;
+            int d = (unsigned char)lx->src[end];
             if (d == '\n') break;
-            if (d == '\\' && end + 1 < lx->len && at(lx, end + 1) != '\n') {
+            if (d == '\\' && end + 1 < lx->len && lx->src[end + 1] != '\n') {
                 end += 2;
                 continue;
             }
