@@ -17,22 +17,39 @@
 
 tf_diags *diags_new(void) { return calloc(1, sizeof(tf_diags)); }
 
-int diags_add_file(tf_diags *d, const char *name, const char *text, size_t len) {
-    diag_file *nf = realloc(d->files, (d->nfiles + 1) * sizeof *nf);
-    if (!nf) return -1;
-    d->files = nf;
+/* Registers a file whose text is `text` itself when copy is 0, else a copy of it. */
+static int add_file(tf_diags *d, const char *name, const char *text, size_t len, int copy) {
+    if (d->nfiles == d->files_cap) {
+        size_t cap = d->files_cap ? 2 * d->files_cap : 16;
+        diag_file *nf = realloc(d->files, cap * sizeof *nf);
+        if (!nf) return -1;
+        d->files = nf;
+        d->files_cap = cap;
+    }
     diag_file *f = &d->files[d->nfiles];
     f->name = strdup(name);
-    f->text = malloc(len + 1);
-    if (!f->name || !f->text) {
+    char *own = copy ? malloc(len + 1) : NULL;
+    if (!f->name || (copy && !own)) {
         free(f->name);
-        free(f->text);
+        free(own);
         return -1;
     }
-    memcpy(f->text, text, len);
-    f->text[len] = 0;
+    if (copy) {
+        memcpy(own, text, len);
+        own[len] = 0;
+    }
+    f->text = copy ? own : text;
+    f->owned = copy;
     f->len = len;
     return (int)d->nfiles++;
+}
+
+int diags_add_file(tf_diags *d, const char *name, const char *text, size_t len) {
+    return add_file(d, name, text, len, 1);
+}
+
+int diags_add_static_file(tf_diags *d, const char *name, const char *text, size_t len) {
+    return add_file(d, name, text, len, 0);
 }
 
 static char *vfmt(const char *fmt, va_list ap) {
@@ -166,7 +183,7 @@ void tf_diags_free(tf_diags *d) {
     free(d->v);
     for (size_t i = 0; i < d->nfiles; i++) {
         free(d->files[i].name);
-        free(d->files[i].text);
+        if (d->files[i].owned) free((char *)d->files[i].text);
     }
     free(d->files);
     free(d);

@@ -5,7 +5,8 @@
  * span into a retained source file, a message and an optional note with its own span) to
  * a tf_diags list; nothing is printed until the caller asks. Line and column are computed
  * only when a diagnostic is printed. The list owns copies of the source texts it points
- * into, so it outlives the compilation that produced it.
+ * into, so it outlives the compilation that produced it (texts embedded in the program
+ * are not copied: they outlive everything).
  */
 #ifndef TF_DIAG_H
 #define TF_DIAG_H
@@ -35,8 +36,9 @@ typedef struct {
 
 typedef struct {
     char *name;
-    char *text;
+    const char *text;
     size_t len;
+    int owned;    /* text is the list's own copy, freed with it */
 } diag_file;
 
 struct tf_diags {
@@ -44,13 +46,16 @@ struct tf_diags {
     size_t n, cap;
     size_t errors;
     diag_file *files;
-    size_t nfiles;
+    size_t nfiles, files_cap;
     int oom; /* set when a diagnostic could not be stored */
 };
 
 tf_diags *diags_new(void);
 /* Registers a source file (copied); returns its index, or -1 when out of memory. */
 int diags_add_file(tf_diags *d, const char *name, const char *text, size_t len);
+/* As diags_add_file for a text that lives as long as the program (a bundled rulebook,
+ * embedded in it): the list points into it instead of copying it. */
+int diags_add_static_file(tf_diags *d, const char *name, const char *text, size_t len);
 /* Appends an error (or warning) at `at`, printf-style. */
 void diag_error(tf_diags *d, span at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

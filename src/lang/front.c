@@ -4,7 +4,8 @@
  * tf_compile runs the phases in order — parse every file, check, compile — and stops
  * after a phase that reported errors, so later phases never see a broken tree (as jq
  * does). The syntax trees live in a compile arena thrown away at the end; the rule set
- * keeps copies of the source texts, so explanations can quote them and point into them.
+ * keeps copies of the source texts, so explanations can quote them and point into them
+ * (the bundled rulebooks' texts, embedded in the program, it points into without a copy).
  * Loading a folder and the bundled rulebooks are thin layers over tf_compile.
  */
 #include <dirent.h>
@@ -63,7 +64,10 @@ static int index_lines(arena *a, ir_file *f) {
     return 0;
 }
 
-tf_rc tf_compile(const tf_source *srcs, size_t n, tf_rules **out, tf_diags **diags) {
+/* tf_compile's work. `lasting`: the texts live as long as the program (the bundled
+ * rulebooks, embedded in it), so the rule set and the diagnostics point into them instead
+ * of copying them — a megabyte of text, copied twice, at every start-up. */
+static tf_rc compile_sources(const tf_source *srcs, size_t n, bool lasting, tf_rules **out, tf_diags **diags) {
     *out = NULL;
     if (diags) *diags = NULL;
     tf_diags *d = diags_new();
@@ -84,9 +88,11 @@ tf_rc tf_compile(const tf_source *srcs, size_t n, tf_rules **out, tf_diags **dia
             diag_error(d, (span){(uint32_t)i, 0, 0}, "file is larger than %u MiB", MAX_SOURCE_BYTES >> 20);
             continue;
         }
-        char *copy = arena_strndup(&r->mem, srcs[i].text, srcs[i].len);
+        const char *copy = lasting ? srcs[i].text : arena_strndup(&r->mem, srcs[i].text, srcs[i].len);
         const char *name = arena_strndup(&r->mem, srcs[i].name, strlen(srcs[i].name));
-        if (!copy || !name || diags_add_file(d, srcs[i].name, srcs[i].text, srcs[i].len) < 0) goto done;
+        int added = lasting ? diags_add_static_file(d, srcs[i].name, srcs[i].text, srcs[i].len)
+                            : diags_add_file(d, srcs[i].name, srcs[i].text, srcs[i].len);
+        if (!copy || !name || added < 0) goto done;
         r->files[i] = (ir_file){name, copy, srcs[i].len, NULL, 0};
         if (index_lines(&r->mem, &r->files[i]) < 0) goto done;
         texts[i] = copy;
@@ -127,6 +133,10 @@ done:
     if (diags) *diags = d;
     else tf_diags_free(d);
     return rc;
+}
+
+tf_rc tf_compile(const tf_source *srcs, size_t n, tf_rules **out, tf_diags **diags) {
+    return compile_sources(srcs, n, false, out, diags);
 }
 
 void tf_rules_free(tf_rules *r) {
@@ -288,5 +298,5 @@ done:
 }
 
 tf_rc tf_rules_load_bundled(tf_rules **out, tf_diags **diags) {
-    return tf_compile(tf_bundled_sources, tf_bundled_count, out, diags);
+    return compile_sources(tf_bundled_sources, tf_bundled_count, true, out, diags);
 }
