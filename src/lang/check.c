@@ -33,8 +33,15 @@ const char *sema_string_lit(sema *s, span sp) {
     if (!out) return "";
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
+        /* the run of bytes up to the next escape, in one copy: most strings have none */
+        const char *esc = memchr(t + i, '\\', n - i);
+        size_t run = esc ? (size_t)(esc - (t + i)) : n - i;
+        memcpy(out + j, t + i, run);
+        j += run;
+        i += run;
+        if (i == n) break;
         char c = t[i];
-        if (c == '\\' && i + 1 < n) {
+        if (i + 1 < n) {
             c = t[++i];
             if (c == 'n') c = '\n';
         }
@@ -367,21 +374,21 @@ static int index_names(sema *s, sema_book *bk) {
     const ast_rulebook *rb = bk->ast;
     uint32_t slots = 16;
     while (slots < 2 * rb->ndecls) slots *= 2;
-    bk->by_name = arena_array(s->tmp, slots, sizeof(uint32_t));
+    bk->by_name = arena_array(s->tmp, slots, sizeof(sema_name_slot));
     bk->next_same = arena_array_raw(s->tmp, rb->ndecls ? rb->ndecls : 1, sizeof(uint32_t));
     if (!bk->by_name || !bk->next_same) return -1;
     bk->name_mask = slots - 1;
     /* last to first, so each name's chain runs in the declarations' order */
     for (uint32_t i = rb->ndecls; i-- > 0;) {
         span n = rb->decls[i].name;
-        uint32_t h = name_hash(s->texts[n.file] + n.off, n.len) & bk->name_mask;
+        uint32_t hash = name_hash(s->texts[n.file] + n.off, n.len), h = hash & bk->name_mask;
         bk->next_same[i] = UINT32_MAX;
-        for (; bk->by_name[h]; h = (h + 1) & bk->name_mask)
-            if (span_eq(s, rb->decls[bk->by_name[h] - 1].name, n)) {
-                bk->next_same[i] = bk->by_name[h] - 1;
+        for (; bk->by_name[h].decl; h = (h + 1) & bk->name_mask)
+            if (bk->by_name[h].hash == hash && span_eq(s, rb->decls[bk->by_name[h].decl - 1].name, n)) {
+                bk->next_same[i] = bk->by_name[h].decl - 1;
                 break;
             }
-        bk->by_name[h] = i + 1;
+        bk->by_name[h] = (sema_name_slot){i + 1, hash};
     }
     return 0;
 }
@@ -390,9 +397,11 @@ static int index_names(sema *s, sema_book *bk) {
  * along bk->next_same. */
 static uint32_t first_named(const sema *s, const sema_book *bk, span name) {
     if (!bk->by_name) return UINT32_MAX; /* out of memory, which tf_compile reports */
-    for (uint32_t h = name_hash(s->texts[name.file] + name.off, name.len) & bk->name_mask; bk->by_name[h];
-         h = (h + 1) & bk->name_mask)
-        if (span_eq(s, bk->ast->decls[bk->by_name[h] - 1].name, name)) return bk->by_name[h] - 1;
+    uint32_t hash = name_hash(s->texts[name.file] + name.off, name.len);
+    for (uint32_t h = hash & bk->name_mask; bk->by_name[h].decl; h = (h + 1) & bk->name_mask) {
+        const sema_name_slot *slot = &bk->by_name[h];
+        if (slot->hash == hash && span_eq(s, bk->ast->decls[slot->decl - 1].name, name)) return slot->decl - 1;
+    }
     return UINT32_MAX;
 }
 

@@ -19,6 +19,12 @@ typedef struct {
     type_t type;
 } named_type;
 
+/* A slot of a rulebook's index of declarations by name (check.c, index_names). */
+typedef struct {
+    uint32_t decl;       /* 1 + the first declaration of a name; 0: an empty slot */
+    uint32_t hash;       /* the name's hash, compared before the name itself */
+} sema_name_slot;
+
 /* Per-rulebook checking state: lazily typed sets and values, with a topological order
  * (dependencies first) that the compiler resolves epochs in. */
 typedef struct {
@@ -28,9 +34,9 @@ typedef struct {
     uint32_t *order;     /* decl indices of sets and values, dependencies first */
     uint32_t norder;
     /* the declarations by name (check.c, index_names), since every name in an expression
-     * is looked up among them: an open-addressed table of 1 + the first declaration of
-     * each name (0: empty), and per declaration the next one of the same name */
-    uint32_t *by_name;
+     * is looked up among them: an open-addressed table of the first declaration of each
+     * name, and per declaration the next one of the same name */
+    sema_name_slot *by_name;
     uint32_t name_mask;  /* the table's size - 1 */
     uint32_t *next_same; /* [ndecls]: a later declaration of the same name, or UINT32_MAX */
 } sema_book;
