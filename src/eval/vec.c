@@ -14,7 +14,10 @@
  * it where an operand is unknown (BIN_GUARDED names the few that must not see an unknown
  * operand's value). Per-row operators work from tables where they can: a band by its
  * subject, a map of bands over small whole numbers by the element (agg_direct), bands
- * nested in bands in one pass (bands_nested).
+ * nested in bands in one pass (bands_nested). A comparison whose tie aggregates of the
+ * row's lists break (`X > Y or (X = Y and sum(L1) > sum(L2))`) is read in one pass that
+ * computes the aggregates only on the rows the comparison leaves undecided
+ * (ev_tiebreak), as eval.c skips them.
  *
  * The loops over the rows read their columns, the row count and any table from locals:
  * the known bytes they store are of a character type, which for the compiler may alias
@@ -52,6 +55,7 @@ struct vec_plan {
     uint8_t *let_local;  /* [nlets] 1 where every read of the let lies in one branch of one if */
     int any_local;
     uint8_t *guarded;    /* [nnodes] 1 for an if that agg_guarded reads (plan_guarded) */
+    uint8_t *tiebreak;   /* [nnodes] 1 for an or that ev_tiebreak reads (plan_tiebreak) */
 };
 
 /* ---- the plan --------------------------------------------------------------------------- */
@@ -145,6 +149,30 @@ static int plan_guarded(const ir_rulebook *rb, uint32_t n) {
     return aggs > 0;
 }
 
+/* True when nodes m and n read the same value: one node, or two reads of one derived
+ * value or one input. */
+static int same_read(const ir_rulebook *rb, uint32_t m, uint32_t n) {
+    const ir_node *a = &rb->nodes[m], *b = &rb->nodes[n];
+    return m == n || ((a->op == OP_LET || a->op == OP_INPUT) && a->op == b->op && a->a == b->a);
+}
+
+/* True when node n is an or that ev_tiebreak reads: `X cmp Y or (X = Y and S1 cmp2 S2)`
+ * (the CRS's `fr_low > en_low or (fr_low = en_low and sum(languages.fr.clb) >
+ * sum(languages.en.clb))`), cmp and cmp2 comparisons of whole numbers, X and Y read the
+ * same on both sides (either way round in the =), S1 and S2 each a row_agg. */
+static int plan_tiebreak(const ir_rulebook *rb, uint32_t n) {
+    const ir_node *nd = &rb->nodes[n];
+    if (nd->op != OP_OR) return 0;
+    const ir_node *c1 = &rb->nodes[nd->a], *an = &rb->nodes[nd->b];
+    if (c1->op < OP_EQ_I || c1->op > OP_GE_I || an->op != OP_AND) return 0;
+    const ir_node *eq = &rb->nodes[an->a], *c2 = &rb->nodes[an->b];
+    if (eq->op != OP_EQ_I || c2->op < OP_EQ_I || c2->op > OP_GE_I) return 0;
+    if (!(same_read(rb, eq->a, c1->a) && same_read(rb, eq->b, c1->b)) &&
+        !(same_read(rb, eq->a, c1->b) && same_read(rb, eq->b, c1->a)))
+        return 0;
+    return row_agg(rb, c2->a) && row_agg(rb, c2->b);
+}
+
 /* Where the reads of each let lie (plan_reads): in one branch of one if (its node << 1 |
  * branch), nowhere yet, or in more than one place or outside every branch. */
 #define READ_NONE UINT32_MAX
@@ -176,9 +204,13 @@ vec_plan *vec_plan_new(const ir_rulebook *rb, arena *a) {
     p->let_flags = arena_array(a, rb->nlets + 1, 1);
     if (!p->flags || !p->let_flags) return NULL;
     p->guarded = arena_array(a, rb->nnodes + 1, 1);
-    if (!p->guarded) return NULL;
+    p->tiebreak = arena_array(a, rb->nnodes + 1, 1);
+    if (!p->guarded || !p->tiebreak) return NULL;
     for (uint32_t n = 0; n < rb->nnodes; n++) plan_node(rb, p, n, 0);
-    for (uint32_t n = 0; n < rb->nnodes; n++) p->guarded[n] = (uint8_t)plan_guarded(rb, n);
+    for (uint32_t n = 0; n < rb->nnodes; n++) {
+        p->guarded[n] = (uint8_t)plan_guarded(rb, n);
+        p->tiebreak[n] = (uint8_t)plan_tiebreak(rb, n);
+    }
     for (uint32_t l = 0; l < rb->nlets; l++) plan_let(rb, p, l, 0);
     /* each let's reads (its OP_LET nodes) and those that convert it (an OP_I2D's operand):
      * one read, converted, gives let_once_d (core_max, second_language_max) */
@@ -480,21 +512,25 @@ static int ev_binary(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
-/* and / or over n rows of A (pa, ka, stride sa: 1 a column, 0 one value) and B, row by
- * row as eval.c: a known false (true) operand decides alone, else the result is known
- * where both are. Without a branch; is_and, sa and sb are constants where ev_logic calls
- * it. */
+/* One row of and / or (is_and) as eval.c: a known false (true) operand decides alone,
+ * else the result is known where both operands are. The result's value into *out;
+ * returns 1 when known. Without a branch. */
+static inline __attribute__((always_inline)) uint8_t logic_one(int is_and, uint8_t a_known, int64_t av,
+                                                               uint8_t b_known, int64_t bv, int64_t *out) {
+    int ak = a_known != 0, bk = b_known != 0;
+    int a = ak & (av != 0), b = bk & (bv != 0);
+    int decided = is_and ? (ak & !a) | (bk & !b) : a | b; /* known false (and), true (or) */
+    *out = is_and ? !decided : decided;
+    return (uint8_t)(decided | (ak & bk));
+}
+
+/* and / or over n rows of A (pa, ka, stride sa: 1 a column, 0 one value) and B, by
+ * logic_one; is_and, sa and sb are constants where ev_logic calls it. */
 static inline __attribute__((always_inline)) void logic_rows(int is_and, uint32_t n, const rv *restrict pa,
                                                              const uint8_t *restrict ka, size_t sa,
                                                              const rv *restrict pb, const uint8_t *restrict kb,
                                                              size_t sb, rv *restrict out, uint8_t *restrict ko) {
-    for (uint32_t i = 0; i < n; i++) {
-        int a_known = ka[i * sa] != 0, b_known = kb[i * sb] != 0;
-        int a = a_known & (pa[i * sa].i != 0), b = b_known & (pb[i * sb].i != 0);
-        int decided = is_and ? (a_known & !a) | (b_known & !b) : a | b; /* known false (and), true (or) */
-        out[i].i = is_and ? !decided : decided;
-        ko[i] = (uint8_t)(decided | (a_known & b_known));
-    }
+    for (uint32_t i = 0; i < n; i++) ko[i] = logic_one(is_and, ka[i * sa], pa[i * sa].i, kb[i * sb], pb[i * sb].i, &out[i].i);
 }
 
 static int ev_logic(vec_ctx *x, const ir_node *nd, vec_val *r) {
@@ -1525,6 +1561,16 @@ static inline __attribute__((always_inline)) int row_agg_at(const ev_list *l, ui
     return 1;
 }
 
+/* The orders of a and b for which comparison op (OP_EQ_I .. OP_GE_I) holds, as
+ * EV_BINARY decides: bits 1 a < b, 2 a = b, 4 a > b (order_holds). */
+static unsigned order_mask(int op) {
+    static const unsigned masks[] = {2, 5, 1, 3, 4, 6}; /* eq ne lt le gt ge */
+    return masks[op - OP_EQ_I];
+}
+
+/* Whether a comparison whose order_mask is mask holds for a and b. */
+static inline int order_holds(unsigned mask, int64_t a, int64_t b) { return (int)(mask >> (1 + (a > b) - (a < b))) & 1; }
+
 /* The parts of agg_guarded: the condition's aggregate (cfn), compared with ck (mask: the
  * bits of the orders for which it holds, 1 a < ck, 2 a = ck, 4 a > ck), and each
  * branch's aggregate, or -1 and its constant (then and else: fn[1], fn[0]). */
@@ -1557,7 +1603,7 @@ static inline __attribute__((always_inline)) void agg_guarded_rows(const guard *
         rv v = {0};
         uint8_t k = 0;
         if (row_agg_at(l, f, cfn, &a)) {
-            int t = (int)(mask >> (1 + (a > ck) - (a < ck))) & 1, fn = t ? fn1 : fn0;
+            int t = order_holds(mask, a, ck), fn = t ? fn1 : fn0;
             if (fn < 0) v = t ? k1 : k0, k = 1;
             else if (fn == fn1) k = (uint8_t)row_agg_at(l, f, fn1, &v.i);
             else k = (uint8_t)row_agg_at(l, f, fn0, &v.i);
@@ -1573,8 +1619,7 @@ static inline __attribute__((always_inline)) void agg_guarded_rows(const guard *
  * a pass and a column over every row; with dbl, converted as OP_I2D would. Returns 0, -1
  * on failure. */
 static int agg_guarded(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
-    static const unsigned masks[] = {2, 5, 1, 3, 4, 6}; /* eq ne lt le gt ge, as EV_BINARY */
-    static const unsigned flipped[] = {2, 5, 4, 6, 1, 3}; /* the same with the constant on the left */
+    static const unsigned flipped[] = {2, 5, 4, 6, 1, 3}; /* order_mask with the constant on the left */
     const ir_rulebook *rb = x->rb;
     const ir_node *cn = &rb->nodes[nd->a];
     int left = row_agg(rb, cn->a);
@@ -1584,7 +1629,7 @@ static int agg_guarded(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
                .sel = x->sel,
                .field = ln->b ? ln->b - 1 : 0,
                .cfn = (int)an->c,
-               .mask = left ? masks[cn->op - OP_EQ_I] : flipped[cn->op - OP_EQ_I],
+               .mask = left ? order_mask(cn->op) : flipped[cn->op - OP_EQ_I],
                .ck = rb->nodes[left ? cn->b : cn->a].k.i};
     for (int b = 0; b < 2; b++) {
         const ir_node *bn = &rb->nodes[b ? nd->b : nd->c];
@@ -1597,6 +1642,56 @@ static int agg_guarded(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
     else if (g.cfn == FN_COUNT && g.fn[1] == FN_MAX && g.fn[0] < 0) agg_guarded_rows(&g, n, FN_COUNT, -1, FN_MAX, dbl, r->v, r->k);
     else if (g.cfn == FN_COUNT && g.fn[1] == FN_SUM && g.fn[0] < 0) agg_guarded_rows(&g, n, FN_COUNT, -1, FN_SUM, dbl, r->v, r->k);
     else agg_guarded_rows(&g, n, g.cfn, g.fn[0], g.fn[1], dbl, r->v, r->k);
+    return 0;
+}
+
+/* An or that plan_tiebreak found (`X cmp Y or (X = Y and S1 cmp2 S2)`) into r, in one
+ * pass: per row X and Y compared, and only where they leave the result undecided (X or
+ * Y unknown, or X = Y while X cmp Y does not hold) the aggregates S1 and S2 of the row's
+ * lists in place, where eval.c skips them too; the and and the or combined by
+ * logic_one, so that unknowns give what eval.c gives. Returns 0, -1 on failure. */
+static int ev_tiebreak(vec_ctx *x, const ir_node *nd, vec_val *r) {
+    const ir_rulebook *rb = x->rb;
+    const ir_node *c1 = &rb->nodes[nd->a], *an = &rb->nodes[nd->b], *c2 = &rb->nodes[an->b];
+    if (column(x, r)) return -1;
+    size_t mark = vec_mark(x);
+    vec_val X, Y;
+    if (ev(x, c1->a, &X) || ev(x, c1->b, &Y)) return -1;
+    const vec_rows *rows = x->rows;
+    const ev_list *lists[2];
+    uint32_t field[2];
+    int fn[2];
+    for (int j = 0; j < 2; j++) {
+        const ir_node *sn = &rb->nodes[j ? c2->b : c2->a], *ln = &rb->nodes[sn->a];
+        lists[j] = rows && rows->lists ? &rows->lists[(size_t)ln->a * rows->stride] : NULL;
+        field[j] = ln->b ? ln->b - 1 : 0;
+        fn[j] = (int)sn->c;
+    }
+    /* in locals (the compiler reads a field again after each store of a byte) */
+    const ev_list *l0 = lists[0], *l1 = lists[1];
+    uint32_t f0 = field[0], f1 = field[1];
+    int fn0 = fn[0], fn1 = fn[1];
+    unsigned m1 = order_mask(c1->op), m2 = order_mask(c2->op);
+    const uint32_t *sel = x->sel;
+    const rv *xv = X.uni ? &X.u : X.v, *yv = Y.uni ? &Y.u : Y.v; /* row i's at i & xm, i & ym */
+    const uint8_t *xk = X.uni ? &X.uk : X.k, *yk = Y.uni ? &Y.uk : Y.k;
+    size_t xm = X.uni ? 0 : SIZE_MAX, ym = Y.uni ? 0 : SIZE_MAX;
+    rv *ov = r->v;
+    uint8_t *ok = r->k;
+    for (uint32_t i = 0, nr = x->n; i < nr; i++) {
+        uint8_t kxy = xk[i & xm] & yk[i & ym];
+        int64_t a = xv[i & xm].i, b = yv[i & ym].i, c = order_holds(m1, a, b), eq = a == b, t = 0, andv;
+        uint8_t kt = 0;
+        if (!kxy || (!c && eq)) { /* undecided: the tie broken by the aggregates */
+            uint32_t row = sel ? sel[i] : i;
+            int64_t s0, s1;
+            kt = (uint8_t)(row_agg_at(l0 ? &l0[row] : NULL, f0, fn0, &s0) & row_agg_at(l1 ? &l1[row] : NULL, f1, fn1, &s1));
+            t = kt && order_holds(m2, s0, s1);
+        }
+        uint8_t kand = logic_one(1, kxy, eq, kt, t, &andv);
+        ok[i] = logic_one(0, kxy, c, kand, andv, &ov[i].i);
+    }
+    vec_release(x, mark);
     return 0;
 }
 
@@ -1696,7 +1791,11 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
         }
         return 0;
     case OP_IN: case OP_YEARS_SINCE: return ev_dated(x, nd, r);
-    case OP_AND: case OP_OR: return ev_logic(x, nd, r);
+    case OP_OR:
+        if (x->plan->tiebreak[n] && !(x->up && !x->subset)) /* (not in an element context) */
+            return ev_tiebreak(x, nd, r);
+        return ev_logic(x, nd, r);
+    case OP_AND: return ev_logic(x, nd, r);
     case OP_IF: return ev_if(x, nd, n, r, 0);
     case OP_LET: return ev_let(x, nd, r);
     case OP_ASOF:

@@ -316,9 +316,11 @@ static void test_years_since_table(void **state) {
 
 /* The fused paths over lists, on a rulebook of their own: an if guarded by an aggregate
  * of a list (agg_guarded: every function, the constant on either side, each branch an
- * aggregate or a constant) and a sum of bands over small whole numbers (agg_shaped's
+ * aggregate or a constant), a sum of bands over small whole numbers (agg_shaped's
  * sum read by table, with a band whose value is unknown before 2020 and elements
- * outside the table), each row of lists of 0, 1, 3, 4 and 5 items against eval_node,
+ * outside the table) and a comparison whose tie aggregates break (ev_tiebreak: rows
+ * decided by the comparison, by the tie's absence, by the aggregates; a side unknown on
+ * the left, an aggregate unknown on the right; the = either way round), each row of lists of 0, 1, 3, 4 and 5 items against eval_node,
  * whole and as a subset, and a few values stated outright. */
 static const char fuse_rules[] =
     "rulebook t.fuse \"fused paths\"\n"
@@ -330,12 +332,20 @@ static const char fuse_rules[] =
     "let g_sum \"s\" = if sum(languages.en.clb) >= 20 then 1 else count(languages.en.clb)\n"
     "let g_low \"l\" = if min(languages.en.clb) != 5 then 0 - 1 else sum(languages.en.clb)\n"
     "let g_le \"e\" = if count(languages.en.clb) <= 1 then max(languages.en.clb) else min(languages.en.clb)\n"
+    "let lo_fr \"f\" = min(languages.fr.clb)\n"
+    "let c_fr \"cf\" = count(languages.fr.clb)\n"
+    "let c_en \"ce\" = count(languages.en.clb)\n"
+    "let t_first \"t1\" = lo_fr > g_min or (lo_fr = g_min and sum(languages.fr.clb) > sum(languages.en.clb))\n"
+    "let t_tie \"t2\" = c_fr > c_en or (c_fr = c_en and sum(languages.fr.clb) > sum(languages.en.clb))\n"
+    "let t_swap \"t3\" = c_en < c_fr or (c_fr = c_en and max(languages.fr.clb) >= min(languages.en.clb))\n"
     "points t \"t\"\n"
     "  factor a \"a\" = g_min + g_max + g_sum + g_low + g_le\n"
     "    cite s\n"
     "  factor b \"b\" = sum(bands x { < 4: 0, 4 to 5: 6, 6: late, >= 7: 10 } for x in languages.en.clb)\n"
     "    cite s\n"
     "  factor c \"c\" = if count(languages.fr.clb) > 3 then min(languages.fr.clb) else 7\n"
+    "    cite s\n"
+    "  factor d \"d\" = if t_first then 1 else if t_tie then 2 else if t_swap then 3 else 4\n"
     "    cite s\n";
 
 static const char *const fuse_docs[] = {
@@ -439,6 +449,18 @@ static void test_fused_lists(void **state) {
                 else assert_false(ko[j]); /* the max of an empty list */
             assert_int_equal(vec_eval(&x, rb->lets[3].node, out, ko), 0);
             for (uint32_t j = 0; j < ROWS; j++) assert_int_equal(ko[j], want_low_known[order[j]]);
+            /* the tie-breaks, row by row of the documents: -1 where unknown */
+            static const int want_tie[3][N] = {{-1, -1, 1, 1, 0, 1, 0, -1, 1},
+                                               {0, 0, 1, 0, 0, 1, 1, 0, 1},
+                                               {-1, -1, 1, 0, 1, 1, 1, 0, 1}};
+            for (int t = 0; t < 3; t++) {
+                assert_int_equal(vec_eval(&x, rb->lets[8 + t].node, out, ko), 0);
+                for (uint32_t j = 0; j < ROWS; j++) {
+                    int w = want_tie[t][order[j]];
+                    assert_int_equal(ko[j], w >= 0);
+                    if (w >= 0) assert_int_equal(out[j].i, w);
+                }
+            }
             assert_int_equal(vec_eval(&x, rb->points->items[1].node, out, ko), 0);
             for (uint32_t j = 0; j < ROWS; j++) {
                 assert_int_equal(ko[j], want_b_known[d][order[j]]);
