@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/pages.h"
 #include "batch/batch_int.h"
 
 #define READ_CHUNK ((size_t)1 << 20)
@@ -32,8 +33,10 @@ enum { ST_FIELD, ST_PLAIN, ST_QUOTED, ST_QUOTE };
 int reader_init(batch_reader *rd, int fd) {
     memset(rd, 0, sizeof *rd);
     rd->fd = fd;
-    rd->cap = BATCH_MAX_ROW + 2 * READ_CHUNK;
-    rd->buf = malloc(rd->cap);
+    /* room for the longest row and two reads, in huge pages: the first read's faults
+     * are one, not 256 */
+    rd->cap = (BATCH_MAX_ROW + 2 * READ_CHUNK + PAGES_HUGE - 1) / PAGES_HUGE * PAGES_HUGE;
+    rd->buf = pages_alloc(rd->cap);
     rd->at_start = 1;
     return rd->buf ? 0 : -1;
 }
