@@ -556,7 +556,7 @@ static void pool_chunk(bench *b, rv **vals, uint8_t **known, ev_list **lists)
             (*known)[(size_t)i * POOL_SIZE + k] = b->pool[k]->known[i];
             (*lists)[(size_t)i * POOL_SIZE + k] = b->pool[k]->lists[i];
         }
-    b->all = (vec_rows){POOL_SIZE, *vals, *known, *lists};
+    b->all = (vec_rows){POOL_SIZE, *vals, *known, *lists, NULL};
 }
 
 typedef struct {
@@ -601,7 +601,7 @@ static scheme_result run_scheme(bench *b, const char *what, size_t calls, size_t
             fprintf(stderr, "bench_assess: %s case %zu does not parse: %s\n  %s\n", b->id, i, err, texts[i]);
             exit(1);
         }
-        b->one[i] = (vec_rows){1, b->pool[i]->vals, b->pool[i]->known, b->pool[i]->lists};
+        b->one[i] = (vec_rows){1, b->pool[i]->vals, b->pool[i]->known, b->pool[i]->lists, NULL};
     }
     for (size_t i = 0; i < calls + WARMUP_CALLS; i++)
         b->order[i] = (uint16_t)(splitmix64(&order_state) % POOL_SIZE);

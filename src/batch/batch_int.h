@@ -85,6 +85,7 @@ typedef struct {
     vec_plan **plans;   /* [r->nbooks] */
     int16_t *ports;     /* [26 * 26 * 26]: the declared port of a three-letter code, or -1 */
     batch_members *members; /* [r->nenums] */
+    uint8_t *is_list;       /* [r->ninputs] 1 for a list input (vec_rows.is_list) */
     arena mem;
 } batch_schema;
 

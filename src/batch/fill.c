@@ -106,6 +106,9 @@ tf_rc fill_plan(batch_schema *sc) {
         if (!def->nfields) c->fconv[0] = conv_of(def->elem);
         for (uint32_t f = 0; f < def->nfields && f < COL_FIELDS; f++) c->fconv[f] = conv_of(def->ftypes[f]);
     }
+    sc->is_list = arena_array(&sc->mem, r->ninputs + 1, 1);
+    if (!sc->is_list) return TF_ENOMEM;
+    for (uint32_t i = 0; i < r->ninputs; i++) sc->is_list[i] = TYPE_BASE(r->inputs[i].type) == TY_LIST;
     /* every enum's members by the hash of their text (member_slot) */
     sc->members = r->nenums ? arena_array(&sc->mem, r->nenums, sizeof *sc->members) : NULL;
     if (r->nenums && !sc->members) return TF_ENOMEM;
@@ -244,7 +247,7 @@ int chunk_init(batch_chunk *ch, const batch_schema *sc) {
     arena_init(&ch->strs, 1 << 16, 0);
     ch->jcase = case_new(r);
     if (csv_init(&ch->csv, 0)) ch->failed = 1;
-    ch->rows = (vec_rows){BATCH_ROWS, ch->vals, ch->known, ch->lists};
+    ch->rows = (vec_rows){BATCH_ROWS, ch->vals, ch->known, ch->lists, sc->is_list};
     /* every input's default in every row: an input that is not a column keeps it */
     for (uint32_t i = 0; ch->vals && ch->known && i < r->ninputs; i++)
         if (r->inputs[i].has_default)

@@ -399,9 +399,14 @@ static int ev_given(vec_ctx *x, const ir_node *nd, vec_val *r) {
     }
     if (column(x, r)) return -1;
     const uint8_t *k = rows->known + (size_t)nd->a * rows->stride;
-    const ev_list *l = rows->lists ? rows->lists + (size_t)nd->a * rows->stride : NULL;
+    const ev_list *l = rows->lists && (!rows->is_list || rows->is_list[nd->a]) ? rows->lists + (size_t)nd->a * rows->stride
+                                                                              : NULL;
     memset(r->k, 1, x->n);
     rv *ov = r->v;
+    if (!x->sel && !l) { /* a scalar input's own column: its given bytes, widened */
+        for (uint32_t i = 0, nr = x->n; i < nr; i++) ov[i].i = k[i] != 0;
+        return 0;
+    }
     if (!x->sel && l) { /* the input's own columns, without a branch a row */
         for (uint32_t i = 0, nr = x->n; i < nr; i++) ov[i].i = (k[i] != 0) | (l[i].n != 0);
         return 0;

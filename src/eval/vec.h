@@ -21,12 +21,15 @@
 #include "eval/eval.h"
 
 /* The input columns of a chunk: input i of row j is vals[i * stride + j] (known[...]
- * likewise; lists[...] for list inputs, n == 0 when the row gives none). */
+ * likewise; lists[...] for list inputs, n == 0 when the row gives none). is_list[i]: 1
+ * for a list input, 0 for another, whose lists are then all empty (NULL: not said, any
+ * input's may hold a list). */
 typedef struct {
     uint32_t stride;
     const rv *vals;
     const uint8_t *known;
     const ev_list *lists;
+    const uint8_t *is_list;
 } vec_rows;
 
 /* What the column evaluator knows of a rulebook beyond its IR: per node, whether its

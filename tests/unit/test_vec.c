@@ -126,12 +126,14 @@ static int teardown(void **state) {
     return 0;
 }
 
-/* Row j of a chunk is case order[j]: the inputs of the chunk as columns. */
+/* Row j of a chunk is case order[j]: the inputs of the chunk as columns, each input
+ * said to be a list or not (vec_rows.is_list), as the batch says. */
 typedef struct {
     vec_rows rows;
     rv *vals;
     uint8_t *known;
     ev_list *lists;
+    uint8_t *is_list;
 } chunk;
 
 static void chunk_build(chunk *ch, const uint32_t *order, uint32_t n) {
@@ -139,7 +141,9 @@ static void chunk_build(chunk *ch, const uint32_t *order, uint32_t n) {
     ch->vals = calloc((size_t)ni * n + 1, sizeof(rv));
     ch->known = calloc((size_t)ni * n + 1, 1);
     ch->lists = calloc((size_t)ni * n + 1, sizeof(ev_list));
-    assert_true(ch->vals && ch->known && ch->lists);
+    ch->is_list = calloc((size_t)ni + 1, 1);
+    assert_true(ch->vals && ch->known && ch->lists && ch->is_list);
+    for (uint32_t i = 0; i < ni; i++) ch->is_list[i] = TYPE_BASE(rules->inputs[i].type) == TY_LIST;
     for (uint32_t i = 0; i < ni; i++)
         for (uint32_t j = 0; j < n; j++) {
             const tf_case *c = cases[order[j]];
@@ -147,10 +151,11 @@ static void chunk_build(chunk *ch, const uint32_t *order, uint32_t n) {
             ch->known[(size_t)i * n + j] = c->known[i];
             ch->lists[(size_t)i * n + j] = c->lists[i];
         }
-    ch->rows = (vec_rows){n, ch->vals, ch->known, ch->lists};
+    ch->rows = (vec_rows){n, ch->vals, ch->known, ch->lists, ch->is_list};
 }
 
 static void chunk_free(chunk *ch) {
+    free(ch->is_list);
     free(ch->vals);
     free(ch->known);
     free(ch->lists);
@@ -269,7 +274,7 @@ static void test_years_since_table(void **state) {
     rv *vals = calloc((size_t)ni * n, sizeof(rv)), out[1024];
     uint8_t *known = calloc((size_t)ni * n, 1), ko[1024];
     assert_true(vals && known);
-    vec_rows rows = {n, vals, known, NULL};
+    vec_rows rows = {n, vals, known, NULL, NULL};
     vec_stack stack;
     assert_int_equal(vec_stack_init(&stack, (size_t)16 << 20), 0);
     arena plans, keep;
@@ -392,7 +397,7 @@ static void test_fused_lists(void **state) {
             known[(size_t)i * ROWS + j] = c[order[j]]->known[i];
             lists[(size_t)i * ROWS + j] = c[order[j]]->lists[i];
         }
-    vec_rows rows = {ROWS, vals, known, lists};
+    vec_rows rows = {ROWS, vals, known, lists, NULL};
     vec_stack stack;
     assert_int_equal(vec_stack_init(&stack, (size_t)4 << 20), 0);
     arena plans, keep;
