@@ -513,9 +513,14 @@ void http_stop(serve_server *s, unsigned grace_s)
     if (!s)
         return;
     atomic_store(&draining, true);
+    /* No new connections from now: the listening socket is shut down at once, but closed
+     * only once the daemon has stopped. Each of its threads takes the socket out of its
+     * own epoll set in its own time after MHD_quiesce_daemon, and a socket closed before
+     * that makes libmicrohttpd abort ("Failed to remove listen FD from epoll set"; it
+     * happened in serve/durable under load). */
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+        shutdown(fd, SHUT_RDWR);
     struct timespec t0, now, tick = {0, 10 * 1000 * 1000};
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
@@ -527,5 +532,7 @@ void http_stop(serve_server *s, unsigned grace_s)
         nanosleep(&tick, NULL);
     }
     MHD_stop_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
     free(s);
 }
