@@ -126,6 +126,28 @@ static int teardown(void **state) {
     return 0;
 }
 
+/* What a column evaluation of one rulebook needs besides its rows: a scratch stack, the
+ * rulebook's plan (in `plans`) and an arena for the values it keeps. */
+typedef struct {
+    vec_stack stack;
+    arena plans, keep;
+    vec_plan *plan;
+} evaluator;
+
+static void evaluator_open(evaluator *e, const ir_rulebook *rb, size_t stack_bytes) {
+    assert_int_equal(vec_stack_init(&e->stack, stack_bytes), 0);
+    arena_init(&e->plans, 1 << 16, 0);
+    arena_init(&e->keep, 1 << 20, 0);
+    e->plan = vec_plan_new(rb, &e->plans);
+    assert_non_null(e->plan);
+}
+
+static void evaluator_close(evaluator *e) {
+    arena_free(&e->keep);
+    arena_free(&e->plans);
+    vec_stack_free(&e->stack);
+}
+
 /* Row j of a chunk is case order[j]: the inputs of the chunk as columns, each input
  * said to be a list or not (vec_rows.is_list), as the batch says. */
 typedef struct {
@@ -275,14 +297,10 @@ static void test_years_since_table(void **state) {
     uint8_t *known = calloc((size_t)ni * n, 1), ko[1024];
     assert_true(vals && known);
     vec_rows rows = {n, vals, known, NULL, NULL};
-    vec_stack stack;
-    assert_int_equal(vec_stack_init(&stack, (size_t)16 << 20), 0);
-    arena plans, keep;
-    arena_init(&plans, 1 << 16, 0);
-    arena_init(&keep, 1 << 20, 0);
-    vec_plan *plan = vec_plan_new(rb, &plans);
+    evaluator ev;
+    evaluator_open(&ev, rb, (size_t)16 << 20);
     tf_case *c = case_new(rules);
-    assert_true(plan && c);
+    assert_non_null(c);
     long compared = 0;
     for (size_t d = 0; d < sizeof days / sizeof days[0]; d++) {
         tf_date day;
@@ -292,9 +310,9 @@ static void test_years_since_table(void **state) {
                 vals[(size_t)input * n + j].i = b0 + (int32_t)j;
                 known[(size_t)input * n + j] = j % 97 != 5; /* and some not given */
             }
-            arena_reset(&keep);
-            vec_ctx x = {.rb = rb, .plan = plan, .rows = &rows, .n = n, .ep = ir_epoch_at(rb, day), .as_of = day,
-                         .has_frame = 1, .stack = &stack, .keep = &keep};
+            arena_reset(&ev.keep);
+            vec_ctx x = {.rb = rb, .plan = ev.plan, .rows = &rows, .n = n, .ep = ir_epoch_at(rb, day), .as_of = day,
+                         .has_frame = 1, .stack = &ev.stack, .keep = &ev.keep};
             assert_int_equal(vec_begin(&x), 0);
             assert_int_equal(vec_eval(&x, node, out, ko), 0);
             for (uint32_t j = 0; j < n; j++) {
@@ -312,9 +330,7 @@ static void test_years_since_table(void **state) {
     }
     assert_true(compared > 500000);
     tf_case_free(c);
-    arena_free(&keep);
-    arena_free(&plans);
-    vec_stack_free(&stack);
+    evaluator_close(&ev);
     free(vals);
     free(known);
 }
@@ -398,13 +414,8 @@ static void test_fused_lists(void **state) {
             lists[(size_t)i * ROWS + j] = c[order[j]]->lists[i];
         }
     vec_rows rows = {ROWS, vals, known, lists, NULL};
-    vec_stack stack;
-    assert_int_equal(vec_stack_init(&stack, (size_t)4 << 20), 0);
-    arena plans, keep;
-    arena_init(&plans, 1 << 16, 0);
-    arena_init(&keep, 1 << 20, 0);
-    vec_plan *plan = vec_plan_new(rb, &plans);
-    assert_non_null(plan);
+    evaluator ev;
+    evaluator_open(&ev, rb, (size_t)4 << 20);
     uint32_t nodes[64], nn = 0;
     for (uint32_t l = 0; l < rb->nlets; l++) nodes[nn++] = rb->lets[l].node;
     for (uint32_t i = 0; i < rb->points->nitems; i++) nodes[nn++] = rb->points->items[i].node;
@@ -414,10 +425,10 @@ static void test_fused_lists(void **state) {
         tf_date day;
         assert_true(tf_date_parse(days[d], &day));
         for (int sub = 0; sub < 2; sub++) {
-            arena_reset(&keep);
+            arena_reset(&ev.keep);
             uint32_t n = sub ? m : ROWS;
-            vec_ctx x = {.rb = rb, .plan = plan, .rows = &rows, .sel = sub ? sel : NULL, .n = n,
-                         .ep = ir_epoch_at(rb, day), .as_of = day, .has_frame = 1, .stack = &stack, .keep = &keep};
+            vec_ctx x = {.rb = rb, .plan = ev.plan, .rows = &rows, .sel = sub ? sel : NULL, .n = n,
+                         .ep = ir_epoch_at(rb, day), .as_of = day, .has_frame = 1, .stack = &ev.stack, .keep = &ev.keep};
             assert_int_equal(vec_begin(&x), 0);
             for (uint32_t q = 0; q < nn; q++) {
                 rv out[ROWS];
@@ -475,9 +486,7 @@ static void test_fused_lists(void **state) {
     }
     assert_true(compared > 300);
     for (uint32_t i = 0; i < N; i++) tf_case_free(c[i]);
-    arena_free(&keep);
-    arena_free(&plans);
-    vec_stack_free(&stack);
+    evaluator_close(&ev);
     free(vals);
     free(known);
     free(lists);
