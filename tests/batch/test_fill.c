@@ -117,6 +117,9 @@ static void check_block(const tf_rules *r, uint32_t i, block *b) {
 static const char *const numbers[] = {
     "9;9;8;10", "7", "007;1", "9;;9", ";9", "9;", "123456789012", "1234567890123", "9;123456789012;1",
     "9:9", "x", "9;x", "1.5;2", "-1;2", "9;9;9;9;9;9;9;9;9;9;9;9;9;9;9;9", "0;0;0;0", "12;11;10;9",
+    /* single digits, the usual list, and near misses at each place */
+    "7;6;6;6", "1;2;3;4;5;6;7;8", "9;8;7;6;5;4;3;2;1", "7;6;6;6;", "7;6;6;66", "7;6;6;/", "7;6;6;:",
+    "7;6:6;6", "7.6;6;6", "7;6;6;6;5;4;3;x", "7;6;6;6;5;4;3:2", "x;6;6;6", "7;6;6;6x", "7;;6;6", "0;0",
 };
 
 /* The texts tried for every list of records, whatever its fields. */
