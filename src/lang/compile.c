@@ -762,7 +762,10 @@ static void compile_book(sema *s, uint32_t bi) {
     c.val_of = calloc(nd, sizeof(uint32_t));
     c.src_of = calloc(nd, sizeof(uint32_t));
     c.rule_of = calloc(nd, sizeof(uint32_t));
-    if (!c.set_of || !c.val_of || !c.src_of || !c.rule_of || !c.let_of) goto out;
+    if (!c.set_of || !c.val_of || !c.src_of || !c.rule_of || !c.let_of) {
+        c.oom = 1; /* out of memory outside the arena: said as the arena would */
+        goto out;
+    }
 
     ib->id = sema_str(s, rb->id);
     ib->title = rb->title.len ? sema_string_lit(s, rb->title) : ib->id;
@@ -806,7 +809,10 @@ static void compile_book(sema *s, uint32_t bi) {
     ib->rules = arena_array(c.m, nrule ? nrule : 1, sizeof(ir_rule));
     ib->tests = arena_array(c.m, ntest ? ntest : 1, sizeof(ir_test));
     c.val_item_node = calloc(nval ? nval : 1, sizeof(uint32_t *));
-    if (!ib->sources || !ib->vals || !ib->rules || !ib->tests || !c.val_item_node) goto out;
+    if (!ib->sources || !ib->vals || !ib->rules || !ib->tests || !c.val_item_node) {
+        c.oom = 1;
+        goto out;
+    }
     ib->nvals = nval;
     for (uint32_t i = 0; i < rb->ndecls; i++) {
         ast_decl *d = &rb->decls[i];
@@ -828,7 +834,10 @@ static void compile_book(sema *s, uint32_t bi) {
             v->items = periods_of(&c, d);
             v->nitems = d->nitems;
             c.val_item_node[vi] = calloc(d->nitems ? d->nitems : 1, sizeof(uint32_t));
-            if (!c.val_item_node[vi]) goto out;
+            if (!c.val_item_node[vi]) {
+                c.oom = 1;
+                goto out;
+            }
             for (uint32_t j = 0; j < d->nitems; j++)
                 c.val_item_node[vi][j] = is_dbl(v->type) ? emit_dbl(&c, d->items[j].e) : emit(&c, d->items[j].e);
         }

@@ -107,17 +107,22 @@ static tf_rc compile_sources(const tf_source *srcs, size_t n, bool lasting, tf_r
         if (rb) s.books[s.nbooks++].ast = rb;
         else if (arena_failed(&tmp)) goto done;
     }
+    if (arena_failed(&tmp)) goto done;
     rc = TF_ERULES;
     if (d->errors) goto done;
+    /* memory first: a checker or compiler out of memory may also report what it could
+     * not look up, and the caller must hear that memory ran out, not that the rules are
+     * wrong */
     check_all(&s);
-    if (d->errors) goto done;
     rc = TF_ENOMEM;
     if (arena_failed(&tmp) || arena_failed(&r->mem)) goto done;
-    compile_all(&s);
     rc = TF_ERULES;
     if (d->errors) goto done;
+    compile_all(&s);
     rc = TF_ENOMEM;
-    if (arena_failed(&r->mem)) goto done;
+    if (arena_failed(&tmp) || arena_failed(&r->mem)) goto done;
+    rc = TF_ERULES;
+    if (d->errors) goto done;
     set_version(r);
     *out = r;
     r = NULL;
