@@ -2,11 +2,11 @@
  * test_compile_oom.c — compiling when memory runs out: TF_ENOMEM, never a crash, never
  * "the rules are wrong".
  *
- * The test is linked with the allocator wrapped (-Wl,--wrap=malloc and the others, see
- * tests/CMakeLists.txt): every allocation the library makes passes through a counter
- * here, which makes the n-th fail. tf_compile of the China entry set (case.rules and
- * cn/entry.rules) is run with n = 1, 2, 3 ... until it succeeds: each earlier run must
- * return TF_ENOMEM with no rule set, and then the run that has its memory must compile.
+ * The test is linked with the allocator wrapped (tests/fail_alloc.h), which makes the
+ * n-th allocation the library makes fail. tf_compile of the China entry set (case.rules
+ * and cn/entry.rules) is run with n = 1, 2, 3 ... until it succeeds: each earlier run
+ * must return TF_ENOMEM with no rule set, and then the run that has its memory must
+ * compile.
  * Under `make asan` the same loop also shows that no failure path leaks or reads freed
  * memory.
  */
@@ -20,27 +20,9 @@
 
 #include <cmocka.h>
 
+#include "../fail_alloc.h"
 #include "base/bundled.h"
 #include "talentflow.h"
-
-/* The allocation that fails: the fail_at-th from when fail_at was set (0: none). */
-static long fail_at, counted;
-
-static int failing(void) { return fail_at && ++counted == fail_at; }
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__real_aligned_alloc(size_t align, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-void *__wrap_aligned_alloc(size_t align, size_t n);
-
-void *__wrap_malloc(size_t n) { return failing() ? NULL : __real_malloc(n); }
-void *__wrap_calloc(size_t n, size_t size) { return failing() ? NULL : __real_calloc(n, size); }
-void *__wrap_realloc(void *p, size_t n) { return failing() ? NULL : __real_realloc(p, n); }
-void *__wrap_aligned_alloc(size_t align, size_t n) { return failing() ? NULL : __real_aligned_alloc(align, n); }
 
 /* The bundled source called name. */
 static tf_source source(const char *name) {
@@ -57,10 +39,10 @@ static void test_every_allocation_failing(void **state) {
     for (;; n++) {
         tf_rules *r = NULL;
         tf_diags *d = NULL;
-        counted = 0, fail_at = n;
+        fail_alloc_at(n);
         tf_rc rc = tf_compile(set, 2, &r, &d);
-        fail_at = 0;
-        int reached = counted >= n; /* the n-th allocation happened, and failed */
+        int reached = fail_alloc_reached();
+        fail_alloc_at(0);
         tf_diags_free(d);
         if (!reached) { /* every allocation succeeded: the compilation must have */
             assert_int_equal(rc, TF_OK);
