@@ -95,6 +95,13 @@ tf_rc tf_rules_load_dir(const char *dir, tf_rules **out, tf_diags **diags);
 /* Compiles the rulebooks built into the library. */
 tf_rc tf_rules_load_bundled(tf_rules **out, tf_diags **diags);
 
+/* Compiles the rulebooks built into the library but the world pack (rulebooks/world/:
+ * entry by passport for every destination, from open data; docs/world.md): everything a
+ * points scheme or a residence route reads — they read no entry rulebook, and the pack
+ * declares no input, type or port — for a quarter of the work. Its version
+ * (tf_rules_version) is not the whole set's. */
+tf_rc tf_rules_load_bundled_without_world(tf_rules **out, tf_diags **diags);
+
 void tf_rules_free(tf_rules *r);
 
 /* The version of the rule set: a hash of the texts it was compiled from, as 8 hex

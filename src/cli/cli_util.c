@@ -324,8 +324,24 @@ void cli_print_diags(const cli_command *cmd, const tf_diags *d)
     cli_print_diag_count(cmd, d);
 }
 
+static tf_rc load_rules(const cli_command *cmd, const char *dir, bool show_warnings, bool entry,
+                        tf_rules **out);
+
 tf_rc cli_load_rules(const cli_command *cmd, const char *dir, bool show_warnings,
                      tf_rules **out)
+{
+    return load_rules(cmd, dir, show_warnings, true, out);
+}
+
+tf_rc cli_load_rules_no_entry(const cli_command *cmd, const char *dir, bool show_warnings,
+                              tf_rules **out)
+{
+    return load_rules(cmd, dir, show_warnings, false, out);
+}
+
+/* cli_load_rules; `entry`: the bundled set with its world pack. */
+static tf_rc load_rules(const cli_command *cmd, const char *dir, bool show_warnings, bool entry,
+                        tf_rules **out)
 {
     tf_diags *diags = NULL;
     *out = NULL;
@@ -337,7 +353,9 @@ tf_rc cli_load_rules(const cli_command *cmd, const char *dir, bool show_warnings
     }
     if (probe)
         closedir(probe);
-    tf_rc rc = dir ? tf_rules_load_dir(dir, out, &diags) : tf_rules_load_bundled(out, &diags);
+    tf_rc rc = dir     ? tf_rules_load_dir(dir, out, &diags)
+               : entry ? tf_rules_load_bundled(out, &diags)
+                       : tf_rules_load_bundled_without_world(out, &diags);
     if (rc != TF_OK || show_warnings)
         cli_print_diags(cmd, diags);
     if (rc != TF_OK && (!diags || tf_diags_errors(diags) == 0))

@@ -126,7 +126,10 @@ int cmd_batch(const cli_command *self, int argc, char **argv) {
     o.threads = threads < 1 ? 1 : (int)threads;
 
     tf_rules *rules = NULL;
-    tf_rc rc = cli_load_rules(self, rules_dir, false, &rules);
+    /* a scheme or a route decides no entry: the bundled set without its world pack */
+    tf_rc rc = o.ev.kind == BATCH_SCHEME || o.ev.kind == BATCH_ROUTE
+                   ? cli_load_rules_no_entry(self, rules_dir, false, &rules)
+                   : cli_load_rules(self, rules_dir, false, &rules);
     if (rc != TF_OK) return cli_exit_code(rc);
     o.ev.r = rules;
     progress_state ps = {0, now_s(), 0};

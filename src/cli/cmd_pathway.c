@@ -43,7 +43,7 @@ int cmd_pathway(const cli_command *self, int argc, char **argv)
     tf_rules *rules = NULL;
     tf_case *c = NULL;
     tf_pathway_result *res = NULL;
-    tf_rc rc = cli_load_rules(self, o.rules_dir, false, &rules);
+    tf_rc rc = cli_load_rules_no_entry(self, o.rules_dir, false, &rules); /* a route decides no entry */
     if (rc != TF_OK)
         goto done;
     rc = cli_read_case(rules, path, &c);

@@ -305,3 +305,19 @@ done:
 tf_rc tf_rules_load_bundled(tf_rules **out, tf_diags **diags) {
     return compile_sources(tf_bundled_sources, tf_bundled_count, true, out, diags);
 }
+
+tf_rc tf_rules_load_bundled_without_world(tf_rules **out, tf_diags **diags) {
+    static const char world[] = "rulebooks/world/";
+    tf_source *srcs = malloc((tf_bundled_count ? tf_bundled_count : 1) * sizeof *srcs);
+    if (!srcs) {
+        *out = NULL;
+        if (diags) *diags = NULL;
+        return TF_ENOMEM;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < tf_bundled_count; i++)
+        if (strncmp(tf_bundled_sources[i].name, world, sizeof world - 1) != 0) srcs[n++] = tf_bundled_sources[i];
+    tf_rc rc = compile_sources(srcs, n, true, out, diags);
+    free(srcs);
+    return rc;
+}

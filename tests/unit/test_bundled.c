@@ -4,7 +4,8 @@
  * The generated table must hold every .rules file under rulebooks/, byte for byte, each
  * NUL-terminated, named relative to the repository root, rulebooks/case.rules first and
  * the rest in name order. The files are read back from TF_SOURCE_DIR (set by
- * tests/CMakeLists.txt) and compared with what was compiled in.
+ * tests/CMakeLists.txt) and compared with what was compiled in. The set without the
+ * world pack (tf_rules_load_bundled_without_world) is the whole set less that pack.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "base/bundled.h"
+#include "talentflow.h"
 
 #ifndef TF_SOURCE_DIR
 #error "TF_SOURCE_DIR must be the repository root"
@@ -88,12 +90,43 @@ static void test_bytes_match_files(void **state)
     }
 }
 
+/* tf_rules_load_bundled_without_world: every rulebook of the whole set but those of
+ * rulebooks/world/, in the same order and of the same kinds — every scheme and route
+ * among them, and cn/entry.rules with its ports — and nothing of the world pack. */
+static void test_without_world(void **state)
+{
+    (void)state;
+    tf_rules *all = NULL, *some = NULL;
+    assert_int_equal(tf_rules_load_bundled(&all, NULL), TF_OK);
+    assert_int_equal(tf_rules_load_bundled_without_world(&some, NULL), TF_OK);
+    size_t j = 0, world = 0, kept_entry = 0;
+    for (size_t i = 0; i < tf_rules_rulebook_count(all); i++) {
+        tf_rulebook a, b;
+        assert_true(tf_rules_rulebook(all, i, &a));
+        if (!strncmp(a.file, "rulebooks/world/", 16)) {
+            world++;
+            continue;
+        }
+        assert_true(tf_rules_rulebook(some, j++, &b));
+        assert_string_equal(a.id, b.id);
+        assert_string_equal(a.kind, b.kind);
+        assert_string_equal(a.file, b.file);
+        kept_entry += !strcmp(a.kind, "entry");
+    }
+    assert_int_equal(j, tf_rules_rulebook_count(some));
+    assert_true(world > 150);    /* the pack was there to leave out */
+    assert_true(kept_entry > 0); /* the countries' own entry rulebooks stay (cn.entry's ports) */
+    tf_rules_free(all);
+    tf_rules_free(some);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_rules_first),
         cmocka_unit_test(test_order_and_names),
         cmocka_unit_test(test_bytes_match_files),
+        cmocka_unit_test(test_without_world),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
