@@ -245,7 +245,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rq->ep = api_endpoint(url);
         rq->limit = body_limit(rq->ep);
         *con_cls = rq;
-        atomic_fetch_add_explicit(&active, 1, memory_order_relaxed);
+        /* Counted, then the drain checked, both in the one order of every thread (seq_cst):
+         * a request that http_stop's count of active ones missed sees draining, and is
+         * refused here instead of being suspended while the daemon stops (which
+         * libmicrohttpd does not allow: it aborts). */
+        atomic_fetch_add(&active, 1);
+        if (atomic_load(&draining))
+            return queue_error(rq, 503, "shutting_down", "the server is shutting down; try again");
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
