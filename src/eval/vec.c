@@ -564,6 +564,10 @@ static int ev_logic(vec_ctx *x, const ir_node *nd, vec_val *r) {
     return 0;
 }
 
+/* Whether x is an element context (its rows are the elements of a list, inside an
+ * aggregate), where the fused paths that read a row's lists in place do not apply. */
+static inline int element_context(const vec_ctx *x) { return x->up && !x->subset; }
+
 /* True when node n is had over every row of x at no cost: a constant, a list name, a
  * dated value with one epoch, an input read in place, a derived value kept once for
  * all rows. */
@@ -620,7 +624,7 @@ static int ev_if(vec_ctx *x, const ir_node *nd, uint32_t n, vec_val *r, int dbl)
         swapped.a = x->rb->nodes[nd->a].a, swapped.b = nd->c, swapped.c = nd->b;
         return ev_if(x, &swapped, NODE_NONE, r, dbl);
     }
-    if (n != NODE_NONE && x->plan->guarded[n] && !(x->up && !x->subset)) /* (not in an element context) */
+    if (n != NODE_NONE && x->plan->guarded[n] && !element_context(x))
         return agg_guarded(x, nd, r, dbl);
     size_t mark0 = vec_mark(x);
     vec_val C;
@@ -1573,6 +1577,9 @@ static unsigned order_mask(int op) {
     return masks[op - OP_EQ_I];
 }
 
+/* The order_mask of a comparison with its operands swapped: a < b and a > b trade places. */
+static unsigned order_flipped(unsigned mask) { return (mask & 2) | (mask & 1) << 2 | (mask & 4) >> 2; }
+
 /* Whether a comparison whose order_mask is mask holds for a and b. */
 static inline int order_holds(unsigned mask, int64_t a, int64_t b) { return (int)(mask >> (1 + (a > b) - (a < b))) & 1; }
 
@@ -1624,7 +1631,6 @@ static inline __attribute__((always_inline)) void agg_guarded_rows(const guard *
  * a pass and a column over every row; with dbl, converted as OP_I2D would. Returns 0, -1
  * on failure. */
 static int agg_guarded(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
-    static const unsigned flipped[] = {2, 5, 4, 6, 1, 3}; /* order_mask with the constant on the left */
     const ir_rulebook *rb = x->rb;
     const ir_node *cn = &rb->nodes[nd->a];
     int left = row_agg(rb, cn->a);
@@ -1634,7 +1640,7 @@ static int agg_guarded(vec_ctx *x, const ir_node *nd, vec_val *r, int dbl) {
                .sel = x->sel,
                .field = ln->b ? ln->b - 1 : 0,
                .cfn = (int)an->c,
-               .mask = left ? order_mask(cn->op) : flipped[cn->op - OP_EQ_I],
+               .mask = left ? order_mask(cn->op) : order_flipped(order_mask(cn->op)), /* the constant left */
                .ck = rb->nodes[left ? cn->b : cn->a].k.i};
     for (int b = 0; b < 2; b++) {
         const ir_node *bn = &rb->nodes[b ? nd->b : nd->c];
@@ -1797,7 +1803,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
         return 0;
     case OP_IN: case OP_YEARS_SINCE: return ev_dated(x, nd, r);
     case OP_OR:
-        if (x->plan->tiebreak[n] && !(x->up && !x->subset)) /* (not in an element context) */
+        if (x->plan->tiebreak[n] && !element_context(x))
             return ev_tiebreak(x, nd, r);
         return ev_logic(x, nd, r);
     case OP_AND: return ev_logic(x, nd, r);
@@ -1854,7 +1860,7 @@ static int ev(vec_ctx *x, uint32_t n, vec_val *r) {
  * numbers converted so), any other node its result after. */
 static int ev_as(vec_ctx *x, uint32_t n, vec_val *r, int dbl) {
     const ir_node *nd = &x->rb->nodes[n];
-    if (dbl && !(x->up && !x->subset)) { /* (in an element context, ev decides: from_rows) */
+    if (dbl && !element_context(x)) { /* (in an element context, ev decides: from_rows) */
         if (nd->op == OP_IF) return ev_if(x, nd, n, r, 1);
         if (nd->op == OP_BANDS) return ev_bands(x, nd, r, 1);
     }
