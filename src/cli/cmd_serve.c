@@ -28,6 +28,7 @@ enum {
     OPT_THREADS,
     OPT_MAX_CONN,
     OPT_TIMEOUT,
+    OPT_GRACE,
     OPT_MAX_BODY,
 };
 
@@ -39,6 +40,7 @@ const cli_option cmd_serve_options[] = {
     [OPT_THREADS] = {"threads", 0, "N", "HTTP threads (default: one per core)"},
     [OPT_MAX_CONN] = {"max-connections", 0, "N", "open connections at most (default 1024)"},
     [OPT_TIMEOUT] = {"timeout", 0, "SECONDS", "close a connection idle this long (default 30)"},
+    [OPT_GRACE] = {"grace", 0, "SECONDS", "at SIGTERM, wait this long for the requests in progress (default 10)"},
     [OPT_MAX_BODY] = {"max-body", 0, "BYTES", "largest request body (default 1048576; batch 64 MiB)"},
     {NULL, 0, NULL, NULL},
 };
@@ -67,6 +69,7 @@ int cmd_serve(const cli_command *self, int argc, char **argv)
         .body_max = SERVE_BODY_MAX,
         .batch_max = SERVE_BATCH_MAX,
         .timeout_s = SERVE_TIMEOUT_S,
+        .grace_s = SERVE_GRACE_S,
         .max_connections = SERVE_MAX_CONNECTIONS,
         .threads = cores > 0 ? (unsigned)cores : 2,
     };
@@ -107,6 +110,11 @@ int cmd_serve(const cli_command *self, int argc, char **argv)
             if (!parse_count(self, "timeout", p.arg, 3600, &n))
                 return CLI_EXIT_USAGE;
             cfg.timeout_s = (unsigned)n;
+            break;
+        case OPT_GRACE:
+            if (!parse_count(self, "grace", p.arg, 3600, &n))
+                return CLI_EXIT_USAGE;
+            cfg.grace_s = (unsigned)n;
             break;
         case OPT_MAX_BODY:
             if (!parse_count(self, "max-body", p.arg, (unsigned long)SERVE_BATCH_MAX, &n))
@@ -182,7 +190,7 @@ int cmd_serve(const cli_command *self, int argc, char **argv)
                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
         break;
     }
-    http_stop(server, 10);
+    http_stop(server, cfg.grace_s);
     dlog_close();
     api_cleanup();
     reload_shutdown();

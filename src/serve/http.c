@@ -26,8 +26,9 @@
  * answered with a JSON error.
  *
  * Shutdown (http_stop): the listening socket is closed, answers carry "Connection:
- * close", the requests in progress (suspended ones included) finish, then the threads
- * stop.
+ * close", the requests in progress finish (for up to the grace period; the suspended
+ * ones always, as libmicrohttpd cannot stop with a connection suspended), then the
+ * threads stop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -55,6 +56,8 @@ struct serve_server {
 static const serve_config *config;
 static atomic_long active;       /* requests between their headers and their completion */
 static atomic_bool draining;
+static atomic_long held;         /* requests suspended (or about to be) and not yet completed */
+static atomic_bool stopping;     /* the daemon is about to stop: no request may suspend now */
 static struct timespec started;
 
 double serve_uptime(void)
@@ -79,6 +82,7 @@ typedef struct {
     phase ph;
     bool too_large;
     bool committed;
+    bool held;            /* suspended once: counted in held until it completes */
     char *body;
     size_t len, cap, limit;
     serve_reply reply;
@@ -160,6 +164,22 @@ static enum MHD_Result queue_error(req_ctx *rq, int status, const char *code, co
     return queue_reply(rq);
 }
 
+/* Suspends the request, unless the daemon is about to stop (false: then it must be
+ * answered now). Counted in held until it completes (on_completed), then stopping
+ * checked, in the one order of every thread (seq_cst): either http_stop sees this
+ * request held and waits for it, or this request sees stopping. */
+static bool suspend(req_ctx *rq)
+{
+    atomic_fetch_add(&held, 1);
+    if (atomic_load(&stopping)) {
+        atomic_fetch_sub(&held, 1);
+        return false;
+    }
+    rq->held = true;
+    MHD_suspend_connection(rq->conn);
+    return true;
+}
+
 /* The decision log's callback, on the writer thread: the decision is committed (or the
  * log failed); wake the request on its pool thread. */
 static void on_logged(dlog_rec *rec, bool committed)
@@ -180,6 +200,15 @@ static void *deferred_main(void *arg)
     rq->ph = PH_LOGGED;
     MHD_resume_connection(rq->conn);
     return NULL;
+}
+
+/* A decision or a deferred reply that can no longer wait for its work: the daemon is
+ * stopping. Nothing was logged or done. */
+static enum MHD_Result refuse_stopping(req_ctx *rq)
+{
+    rq->reply.dlog = NULL;
+    rq->reply.deferred = NULL;
+    return queue_error(rq, 503, "shutting_down", "the server is shutting down; try again");
 }
 
 /* ---- parameters ------------------------------------------------------------------------------ */
@@ -327,8 +356,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rq->reply.status = 500;
     api_handle(&req, &rq->ep, &rq->reply, &rq->st, config);
     if (rq->reply.deferred) {
+        if (!suspend(rq))
+            return refuse_stopping(rq);
         rq->ph = PH_LOGGING;
-        MHD_suspend_connection(conn);
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
@@ -342,10 +372,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return queue_reply(rq);
     /* Suspend before queueing the record: the writer may resume the connection before
      * dlog_submit even returns. */
+    if (!suspend(rq))
+        return refuse_stopping(rq);
     rq->ph = PH_LOGGING;
     rq->reply.dlog->done = on_logged;
     rq->reply.dlog->user = rq;
-    MHD_suspend_connection(conn);
     if (!dlog_submit(rq->reply.dlog)) {
         rq->committed = false;
         rq->ph = PH_LOGGED;
@@ -376,8 +407,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         api_stream_free(rq->reply.stream);
     if (!rq->reply.body_static)
         free(rq->reply.body);
+    bool was_held = rq->held;
     free(rq->body);
     free(rq);
+    if (was_held)
+        atomic_fetch_sub(&held, 1);
     atomic_fetch_sub_explicit(&active, 1, memory_order_relaxed);
 }
 
@@ -537,6 +571,20 @@ void http_stop(serve_server *s, unsigned grace_s)
             break;
         nanosleep(&tick, NULL);
     }
+    /* The grace period is over (or nothing is left). A suspended request must still be
+     * resumed before the daemon stops, or libmicrohttpd aborts: no request may suspend
+     * from now, and those that did are waited for until they complete. Each waits for
+     * the decision log's commit (which gives up after its busy timeout) or for a reload,
+     * then for its answer to be sent (or its connection to time out), so the wait ends;
+     * and the client of a decision that was logged gets its answer. */
+    atomic_store(&stopping, true);
+    long waiting = atomic_load(&held);
+    if (waiting > 0)
+        fprintf(stderr, "talentflow serve: the grace period is over; waiting for %ld request%s "
+                        "suspended for the decision log or a reload\n",
+                waiting, waiting == 1 ? "" : "s");
+    while (atomic_load(&held) > 0)
+        nanosleep(&tick, NULL);
     MHD_stop_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);

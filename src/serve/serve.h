@@ -36,6 +36,7 @@
 #define SERVE_BODY_MAX ((size_t)1 << 20)        /* 1 MiB: a case is a few hundred bytes */
 #define SERVE_BATCH_MAX ((size_t)64 << 20)      /* 64 MiB of JSONL for /v1/batch */
 #define SERVE_TIMEOUT_S 30                      /* idle read or write on a connection */
+#define SERVE_GRACE_S 10                        /* a graceful stop waits this long for requests */
 #define SERVE_MAX_CONNECTIONS 1024
 #define SERVE_ADMIN_TOKEN_ENV "TALENTFLOW_ADMIN_TOKEN"
 
@@ -47,6 +48,7 @@ typedef struct {
     size_t body_max;          /* largest request body, except /v1/batch */
     size_t batch_max;         /* largest /v1/batch body */
     unsigned timeout_s;       /* a connection idle (reading or writing) longer is closed */
+    unsigned grace_s;         /* at a stop, how long the requests in progress are awaited */
     unsigned max_connections; /* connections beyond this are refused at accept */
     unsigned threads;         /* libmicrohttpd's thread pool */
     const char *admin_token;  /* NULL: POST /v1/admin/reload is disabled */
@@ -248,7 +250,9 @@ typedef struct serve_server serve_server;
 serve_server *http_start(const serve_config *cfg, char *addr, size_t addrlen, char *err,
                          size_t errlen);
 /* Stops accepting, lets the requests in progress finish (up to grace_s seconds), then
- * stops the threads and closes every connection. */
+ * stops the threads and closes every connection. A decision waiting for its commit, or a
+ * deferred reply (a reload) at work, is always waited for, past grace_s if need be: it
+ * is the server's own work, it ends, and its client gets its answer. */
 void http_stop(serve_server *s, unsigned grace_s);
 
 /* Seconds since the server started. */

@@ -8,8 +8,9 @@
  *   reload   reloads (POST /v1/admin/reload with and without the token, SIGHUP) while
  *            clients keep deciding: no failed request, and every answer of one version
  *   durable  kill -9 during a stream of decisions: every acknowledged decision is in the
- *            decision log; the log reopens; SIGTERM finishes the requests in progress;
- *            the connection cap and the idle timeout
+ *            decision log; the log reopens; SIGTERM finishes the requests in progress,
+ *            and waits past --grace for a decision held by its commit; the connection
+ *            cap and the idle timeout
  *   load     a bounded wrk run on loopback (skips, exit 77, without wrk)
  *   browser  the web page in Debian's chromium, driven by playwright-core
  *            (tests/browser/page.test.mjs; skips, exit 77, without chromium, node or the
@@ -925,6 +926,67 @@ static void test_graceful_stop(void **state)
         free(c[i].acked);
 }
 
+typedef struct {
+    int port;
+    http_resp r;
+    bool done;
+} pending_call;
+
+static void *post_check(void *arg)
+{
+    pending_call *pc = arg;
+    pc->done = http_do(pc->port, "POST", "/v1/check", NULL, FR_BUSINESS, strlen(FR_BUSINESS), &pc->r);
+    return NULL;
+}
+
+/* SIGTERM with --grace 1 while a decision waits for its commit (the test holds the
+ * log's write lock) past the grace period: the server waits for it — libmicrohttpd
+ * cannot stop with a connection suspended, and aborted before — the decision is
+ * logged and answered, and the server exits 0. */
+static void test_grace_over_decision_waiting(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--grace", "1", NULL};
+    server s;
+    assert_true(server_start(&s, bin, work_dir, NULL, extra));
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(s.dlog, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+    pending_call pc = {.port = s.port};
+    pthread_t t;
+    pthread_create(&t, NULL, post_check, &pc);
+    struct timespec settle = {0, 300 * 1000 * 1000}, past_grace = {2, 0};
+    nanosleep(&settle, NULL); /* the decision is made and waits for the lock */
+    kill(s.pid, SIGTERM);
+    nanosleep(&past_grace, NULL);
+    int status;
+    assert_int_equal(waitpid(s.pid, &status, WNOHANG), 0); /* still waiting, not aborted */
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    pthread_join(t, NULL);
+    assert_true(pc.done);
+    assert_int_equal(pc.r.status, 200);
+    char id[32];
+    assert_non_null(http_header(&pc.r, "X-Decision-Id", id, sizeof id));
+    http_free(&pc.r);
+
+    status = server_signal_wait(&s, 0);
+    char *err = read_text(s.err_path, NULL);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("SIGTERM after the grace period: exit status %d; stderr: %s", status, err ? err : "");
+    assert_non_null(strstr(err, "the grace period is over; waiting for 1 request suspended"));
+    free(err);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM decisions WHERE id = ?", -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, atoll(id));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 /* True when the peer closes fd (recv returns 0 or an error) within ms milliseconds. */
 static bool closed_within(int fd, int ms)
 {
@@ -984,6 +1046,7 @@ static int run_durable(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kill9),
         cmocka_unit_test(test_graceful_stop),
+        cmocka_unit_test(test_grace_over_decision_waiting),
         cmocka_unit_test(test_connection_limits),
     };
     return cmocka_run_group_tests_name("serve/durable", tests, NULL, NULL);
