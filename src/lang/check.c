@@ -696,8 +696,10 @@ static uint32_t members_find(const uint32_t *first, const ast_expr *lit, const a
 static type_t check_setlit(ectx *x, ast_expr *e, type_t want) {
     e->is_const = 1;
     type_t el = TYPE_BASE(want) == TY_SET ? TYPE_SET_ELEM(want) : TY_ERR;
-    /* what the members before the current one name, by kind (see member_kind): on the
-     * stack, not in a member index, since resolving a member may check another literal */
+    /* what the members before the current one of the set's type name, by kind (see
+     * member_kind; the members of one enumeration are numbered apart from another's, so
+     * only members of the one type are comparable): on the stack, not in a member index,
+     * since resolving a member may check another literal */
     bits256 seen[MEMBER_KINDS];
     memset(seen, 0, sizeof seen);
     for (uint32_t i = 0; i < e->nelems; i++) {
@@ -706,11 +708,6 @@ static type_t check_setlit(ectx *x, ast_expr *e, type_t want) {
         type_t t = check_name(x, m->sp, &r, el);
         m->ref = r.ref;
         m->ref_index = r.ref_index;
-        /* a member reported below still counts as listed: a later one naming the same
-         * is listed twice */
-        int kind = member_kind(m);
-        int repeat = kind >= 0 && bits_has(&seen[kind], m->ref_index);
-        if (kind >= 0) bits_add(&seen[kind], m->ref_index);
         if (t == TY_ERR) continue;
         ty_base b = TYPE_BASE(t);
         if (m->ref != REF_COUNTRY && m->ref != REF_PORT && m->ref != REF_MEMBER) {
@@ -726,8 +723,13 @@ static type_t check_setlit(ectx *x, ast_expr *e, type_t want) {
             continue;
         }
         (void)b;
-        /* m names a country, port or member here, so kind >= 0 and `seen` is exact */
-        if (repeat) diag_error(x->s->d, m->sp, "%.*s is listed twice in this set", SP(x->s, m->sp));
+        /* m names a country, port or member of the set's type here (so kind >= 0 but for
+         * an index past the limits member_kind assumes), and `seen` is exact */
+        int kind = member_kind(m);
+        if (kind < 0) continue;
+        if (bits_has(&seen[kind], m->ref_index))
+            diag_error(x->s->d, m->sp, "%.*s is listed twice in this set", SP(x->s, m->sp));
+        bits_add(&seen[kind], m->ref_index);
     }
     if (el == TY_ERR) {
         if (!e->nelems) diag_error(x->s->d, e->sp, "the type of an empty set cannot be known here");
