@@ -99,13 +99,23 @@ tf_rc tf_rules_load_bundled(tf_rules **out, tf_diags **diags);
  * entry by passport for every destination, from open data; docs/world.md): everything a
  * points scheme or a residence route reads — they read no entry rulebook, and the pack
  * declares no input, type or port — for a quarter of the work. Its version
- * (tf_rules_version) is not the whole set's. */
+ * (tf_rules_version) is the whole bundled set's, as for tf_rules_load_bundled_only. */
 tf_rc tf_rules_load_bundled_without_world(tf_rules **out, tf_diags **diags);
+
+/* Compiles rulebooks/case.rules and the bundled rulebooks whose IDs are ids[0..nids),
+ * nothing else: enough to evaluate those, since a rulebook reads only its own names and
+ * case.rules' (docs/language.md). A bundled rulebook's ID is its path under rulebooks/
+ * with '.' for '/' (rulebooks/ca/crs.rules is ca.crs; test_bundled holds every one to
+ * it). An ID no bundled rulebook has is left out, so the rule set lacks it as the whole
+ * set would. Its version is the whole bundled set's: the same content, whatever part of
+ * it is compiled. */
+tf_rc tf_rules_load_bundled_only(const char *const *ids, size_t nids, tf_rules **out, tf_diags **diags);
 
 void tf_rules_free(tf_rules *r);
 
-/* The version of the rule set: a hash of the texts it was compiled from, as 8 hex
- * digits ("3f2a9c1e"); every decision reports it. Owned by r. */
+/* The version of the rule set: a hash of the texts it was compiled from (for the bundled
+ * rulebooks, of all of them, whichever are compiled), as 8 hex digits ("3f2a9c1e"); every
+ * decision reports it. Owned by r. */
 const char *tf_rules_version(const tf_rules *r);
 
 /* Writes the compiled IR of every rulebook in a readable form. */

@@ -28,6 +28,7 @@ packages=(
     pkg-config
     libjansson-dev   # JSON
     libcsv-dev       # CSV (the world pack's importer)
+    libxxhash-dev    # the rule set's version: a hash of its texts
     libcmocka-dev    # unit tests
     clang            # fuzzing (make fuzz)
     libclang-rt-14-dev

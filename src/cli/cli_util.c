@@ -324,24 +324,36 @@ void cli_print_diags(const cli_command *cmd, const tf_diags *d)
     cli_print_diag_count(cmd, d);
 }
 
-static tf_rc load_rules(const cli_command *cmd, const char *dir, bool show_warnings, bool entry,
-                        tf_rules **out);
+/* Which of the bundled rulebooks load_rules compiles. */
+typedef enum {
+    BUNDLED_ALL,
+    BUNDLED_NO_WORLD, /* tf_rules_load_bundled_without_world */
+    BUNDLED_ONLY,     /* tf_rules_load_bundled_only, one ID */
+} bundled_part;
+
+static tf_rc load_rules(const cli_command *cmd, const char *dir, bool show_warnings, bundled_part part,
+                        const char *id, tf_rules **out);
 
 tf_rc cli_load_rules(const cli_command *cmd, const char *dir, bool show_warnings,
                      tf_rules **out)
 {
-    return load_rules(cmd, dir, show_warnings, true, out);
+    return load_rules(cmd, dir, show_warnings, BUNDLED_ALL, NULL, out);
 }
 
 tf_rc cli_load_rules_no_entry(const cli_command *cmd, const char *dir, bool show_warnings,
                               tf_rules **out)
 {
-    return load_rules(cmd, dir, show_warnings, false, out);
+    return load_rules(cmd, dir, show_warnings, BUNDLED_NO_WORLD, NULL, out);
 }
 
-/* cli_load_rules; `entry`: the bundled set with its world pack. */
-static tf_rc load_rules(const cli_command *cmd, const char *dir, bool show_warnings, bool entry,
-                        tf_rules **out)
+tf_rc cli_load_rules_only(const cli_command *cmd, const char *dir, const char *id, tf_rules **out)
+{
+    return load_rules(cmd, dir, false, BUNDLED_ONLY, id, out);
+}
+
+/* cli_load_rules; without dir, `part` of the bundled rulebooks (`id` for BUNDLED_ONLY). */
+static tf_rc load_rules(const cli_command *cmd, const char *dir, bool show_warnings, bundled_part part,
+                        const char *id, tf_rules **out)
 {
     tf_diags *diags = NULL;
     *out = NULL;
@@ -353,9 +365,10 @@ static tf_rc load_rules(const cli_command *cmd, const char *dir, bool show_warni
     }
     if (probe)
         closedir(probe);
-    tf_rc rc = dir     ? tf_rules_load_dir(dir, out, &diags)
-               : entry ? tf_rules_load_bundled(out, &diags)
-                       : tf_rules_load_bundled_without_world(out, &diags);
+    tf_rc rc = dir                        ? tf_rules_load_dir(dir, out, &diags)
+               : part == BUNDLED_ALL      ? tf_rules_load_bundled(out, &diags)
+               : part == BUNDLED_NO_WORLD ? tf_rules_load_bundled_without_world(out, &diags)
+                                          : tf_rules_load_bundled_only(&id, 1, out, &diags);
     if (rc != TF_OK || show_warnings)
         cli_print_diags(cmd, diags);
     if (rc != TF_OK && (!diags || tf_diags_errors(diags) == 0))

@@ -50,7 +50,9 @@ int cmd_assess(const cli_command *self, int argc, char **argv)
     tf_case *c = NULL;
     tf_assessment *a = NULL;
     const char **ids = NULL;
-    tf_rc rc = cli_load_rules_no_entry(self, o.rules_dir, false, &rules); /* a scheme decides no entry */
+    /* a scheme reads its own rulebook only; --all, every scheme: nothing of the world pack */
+    tf_rc rc = scheme ? cli_load_rules_only(self, o.rules_dir, scheme, &rules)
+                      : cli_load_rules_no_entry(self, o.rules_dir, false, &rules);
     if (rc != TF_OK)
         goto done;
     rc = cli_read_case(rules, path, &c);

@@ -126,9 +126,9 @@ int cmd_batch(const cli_command *self, int argc, char **argv) {
     o.threads = threads < 1 ? 1 : (int)threads;
 
     tf_rules *rules = NULL;
-    /* a scheme or a route decides no entry: the bundled set without its world pack */
+    /* a scheme or a route reads its own rulebook only: of the bundled ones, that one */
     tf_rc rc = o.ev.kind == BATCH_SCHEME || o.ev.kind == BATCH_ROUTE
-                   ? cli_load_rules_no_entry(self, rules_dir, false, &rules)
+                   ? cli_load_rules_only(self, rules_dir, o.ev.id, &rules)
                    : cli_load_rules(self, rules_dir, false, &rules);
     if (rc != TF_OK) return cli_exit_code(rc);
     o.ev.r = rules;

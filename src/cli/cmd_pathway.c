@@ -43,7 +43,7 @@ int cmd_pathway(const cli_command *self, int argc, char **argv)
     tf_rules *rules = NULL;
     tf_case *c = NULL;
     tf_pathway_result *res = NULL;
-    tf_rc rc = cli_load_rules_no_entry(self, o.rules_dir, false, &rules); /* a route decides no entry */
+    tf_rc rc = cli_load_rules_only(self, o.rules_dir, route, &rules); /* a route reads its own rulebook only */
     if (rc != TF_OK)
         goto done;
     rc = cli_read_case(rules, path, &c);

@@ -6,7 +6,9 @@
  * does). The syntax trees live in a compile arena thrown away at the end; the rule set
  * keeps copies of the source texts, so explanations can quote them and point into them
  * (the bundled rulebooks' texts, embedded in the program, it points into without a copy).
- * Loading a folder and the bundled rulebooks are thin layers over tf_compile.
+ * Loading a folder and the bundled rulebooks are thin layers over tf_compile; a caller
+ * that evaluates some bundled rulebooks only compiles those (with case.rules), and the
+ * result still carries the whole bundled set's version.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack (xxhash.h documents it) */
+#include <xxhash.h>
 
 #include "base/bundled.h"
 #include "base/date.h"
@@ -35,16 +39,19 @@ char *tf_date_format(tf_date d, char buf[11]) { return date_format(d, buf); }
 
 #define MAX_SOURCE_BYTES (64u << 20) /* one rulebook file */
 
-/* FNV-1a over the texts: the version of a rule set is its content. */
-static uint32_t fnv(uint32_t h, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
-}
-
-static void set_version(tf_rules *r) {
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < r->nfiles; i++) h = fnv(h, r->files[i].text, r->files[i].len);
-    snprintf(r->version, sizeof r->version, "%08x", h);
+/* The version of a rule set is its content: XXH3 (libxxhash) over the texts of srcs, in
+ * order, each after its length — not its name, so that the same files in another folder
+ * are the same version — folded to 32 bits, as 8 hex digits. */
+static void set_version(tf_rules *r, const tf_source *srcs, size_t n) {
+    XXH3_state_t st;
+    XXH3_64bits_reset(&st);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t len = srcs[i].len;
+        XXH3_64bits_update(&st, &len, sizeof len);
+        XXH3_64bits_update(&st, srcs[i].text, srcs[i].len);
+    }
+    uint64_t h = XXH3_64bits_digest(&st);
+    snprintf(r->version, sizeof r->version, "%08x", (unsigned)(uint32_t)(h ^ (h >> 32)));
 }
 
 /* Records where each line of f begins, so that explanations find a span's line by
@@ -66,8 +73,10 @@ static int index_lines(arena *a, ir_file *f) {
 
 /* tf_compile's work. `lasting`: the texts live as long as the program (the bundled
  * rulebooks, embedded in it), so the rule set and the diagnostics point into them instead
- * of copying them — a megabyte of text, copied twice, at every start-up. */
-static tf_rc compile_sources(const tf_source *srcs, size_t n, bool lasting, tf_rules **out, tf_diags **diags) {
+ * of copying them — a megabyte of text, copied twice, at every start-up. The version is
+ * that of whole[0..nwhole), the set srcs is part of (srcs itself for tf_compile). */
+static tf_rc compile_sources(const tf_source *srcs, size_t n, bool lasting, const tf_source *whole, size_t nwhole,
+                             tf_rules **out, tf_diags **diags) {
     *out = NULL;
     if (diags) *diags = NULL;
     tf_diags *d = diags_new();
@@ -123,7 +132,7 @@ static tf_rc compile_sources(const tf_source *srcs, size_t n, bool lasting, tf_r
     if (arena_failed(&tmp) || arena_failed(&r->mem)) goto done;
     rc = TF_ERULES;
     if (d->errors) goto done;
-    set_version(r);
+    set_version(r, whole, nwhole);
     *out = r;
     r = NULL;
     rc = TF_OK;
@@ -141,7 +150,7 @@ done:
 }
 
 tf_rc tf_compile(const tf_source *srcs, size_t n, tf_rules **out, tf_diags **diags) {
-    return compile_sources(srcs, n, false, out, diags);
+    return compile_sources(srcs, n, false, srcs, n, out, diags);
 }
 
 void tf_rules_free(tf_rules *r) {
@@ -303,11 +312,39 @@ done:
 }
 
 tf_rc tf_rules_load_bundled(tf_rules **out, tf_diags **diags) {
-    return compile_sources(tf_bundled_sources, tf_bundled_count, true, out, diags);
+    return compile_sources(tf_bundled_sources, tf_bundled_count, true, tf_bundled_sources, tf_bundled_count, out,
+                           diags);
 }
 
-tf_rc tf_rules_load_bundled_without_world(tf_rules **out, tf_diags **diags) {
+/* Which bundled files a partial load keeps (bundled_part). */
+typedef struct {
+    bool but_world;         /* every file but the world pack's; else case.rules and: */
+    const char *const *ids; /* the rulebooks of these IDs */
+    size_t nids;
+} bundled_pick;
+
+/* Whether the bundled file named `name` names the rulebook `id`: name is "rulebooks/"
+ * then id with '/' for '.', then ".rules". */
+static bool names_rulebook(const char *name, const char *id) {
+    static const char dir[] = "rulebooks/", ext[] = ".rules";
+    if (strncmp(name, dir, sizeof dir - 1) != 0) return false;
+    name += sizeof dir - 1;
+    for (; *id; id++, name++)
+        if (*name != (*id == '.' ? '/' : *id)) return false;
+    return !strcmp(name, ext);
+}
+
+static bool picked(const bundled_pick *pick, const char *name) {
     static const char world[] = "rulebooks/world/";
+    if (pick->but_world) return strncmp(name, world, sizeof world - 1) != 0;
+    if (!strcmp(name, tf_bundled_sources[0].name)) return true; /* case.rules, first */
+    for (size_t i = 0; i < pick->nids; i++)
+        if (pick->ids[i] && names_rulebook(name, pick->ids[i])) return true;
+    return false;
+}
+
+/* Compiles the bundled files pick keeps, in the table's order, with the whole set's version. */
+static tf_rc bundled_part(const bundled_pick *pick, tf_rules **out, tf_diags **diags) {
     tf_source *srcs = malloc((tf_bundled_count ? tf_bundled_count : 1) * sizeof *srcs);
     if (!srcs) {
         *out = NULL;
@@ -316,8 +353,16 @@ tf_rc tf_rules_load_bundled_without_world(tf_rules **out, tf_diags **diags) {
     }
     size_t n = 0;
     for (size_t i = 0; i < tf_bundled_count; i++)
-        if (strncmp(tf_bundled_sources[i].name, world, sizeof world - 1) != 0) srcs[n++] = tf_bundled_sources[i];
-    tf_rc rc = compile_sources(srcs, n, true, out, diags);
+        if (picked(pick, tf_bundled_sources[i].name)) srcs[n++] = tf_bundled_sources[i];
+    tf_rc rc = compile_sources(srcs, n, true, tf_bundled_sources, tf_bundled_count, out, diags);
     free(srcs);
     return rc;
+}
+
+tf_rc tf_rules_load_bundled_without_world(tf_rules **out, tf_diags **diags) {
+    return bundled_part(&(bundled_pick){true, NULL, 0}, out, diags);
+}
+
+tf_rc tf_rules_load_bundled_only(const char *const *ids, size_t nids, tf_rules **out, tf_diags **diags) {
+    return bundled_part(&(bundled_pick){false, ids, ids ? nids : 0}, out, diags);
 }

@@ -5,7 +5,9 @@
  * NUL-terminated, named relative to the repository root, rulebooks/case.rules first and
  * the rest in name order. The files are read back from TF_SOURCE_DIR (set by
  * tests/CMakeLists.txt) and compared with what was compiled in. The set without the
- * world pack (tf_rules_load_bundled_without_world) is the whole set less that pack.
+ * world pack (tf_rules_load_bundled_without_world) is the whole set less that pack; the
+ * set of some rulebooks (tf_rules_load_bundled_only) is case.rules and those, found by
+ * their paths, which every bundled rulebook's ID matches; all three have one version.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,8 +118,57 @@ static void test_without_world(void **state)
     assert_int_equal(j, tf_rules_rulebook_count(some));
     assert_true(world > 150);    /* the pack was there to leave out */
     assert_true(kept_entry > 0); /* the countries' own entry rulebooks stay (cn.entry's ports) */
+    assert_string_equal(tf_rules_version(all), tf_rules_version(some));
     tf_rules_free(all);
     tf_rules_free(some);
+}
+
+/* Every bundled rulebook's ID is its path under rulebooks/ with '.' for '/', as
+ * tf_rules_load_bundled_only finds it (the schema, case.rules, included). */
+static void test_ids_are_paths(void **state)
+{
+    (void)state;
+    tf_rules *all = NULL;
+    assert_int_equal(tf_rules_load_bundled(&all, NULL), TF_OK);
+    assert_int_equal(tf_rules_rulebook_count(all), tf_bundled_count);
+    for (size_t i = 0; i < tf_rules_rulebook_count(all); i++) {
+        tf_rulebook b;
+        assert_true(tf_rules_rulebook(all, i, &b));
+        char want[256];
+        snprintf(want, sizeof want, "rulebooks/%s.rules", b.id);
+        for (char *p = want + 10; *p && strcmp(p, ".rules"); p++)
+            if (*p == '.') *p = '/';
+        assert_string_equal(b.file, want);
+    }
+    tf_rules_free(all);
+}
+
+/* tf_rules_load_bundled_only: the rulebooks named, in the table's order, whatever the
+ * order asked; an ID that names none is left out (and so is a prefix of a path, and
+ * "world", a folder); none at all is case.rules alone. The version is the whole set's. */
+static void test_only(void **state)
+{
+    (void)state;
+    tf_rules *all = NULL, *some = NULL;
+    assert_int_equal(tf_rules_load_bundled(&all, NULL), TF_OK);
+    const char *ids[] = {"gb.ilr", "ca.crs", "xx.nothing", "ca", "world", "ca.cr", "world.fr"};
+    assert_int_equal(tf_rules_load_bundled_only(ids, 7, &some, NULL), TF_OK);
+    assert_int_equal(tf_rules_rulebook_count(some), 4);
+    const char *want[][2] = {{"case", "other"}, {"ca.crs", "points"}, {"gb.ilr", "pathway"}, {"world.fr", "entry"}};
+    for (size_t i = 0; i < 4; i++) {
+        tf_rulebook b;
+        assert_true(tf_rules_rulebook(some, i, &b));
+        assert_string_equal(b.id, want[i][0]);
+        assert_string_equal(b.kind, want[i][1]);
+    }
+    assert_string_equal(tf_rules_version(all), tf_rules_version(some));
+    tf_rules_free(some);
+    some = NULL;
+    assert_int_equal(tf_rules_load_bundled_only(NULL, 0, &some, NULL), TF_OK);
+    assert_int_equal(tf_rules_rulebook_count(some), 1); /* case.rules */
+    assert_string_equal(tf_rules_version(all), tf_rules_version(some));
+    tf_rules_free(some);
+    tf_rules_free(all);
 }
 
 int main(void)
@@ -127,6 +178,8 @@ int main(void)
         cmocka_unit_test(test_order_and_names),
         cmocka_unit_test(test_bytes_match_files),
         cmocka_unit_test(test_without_world),
+        cmocka_unit_test(test_ids_are_paths),
+        cmocka_unit_test(test_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
