@@ -1,8 +1,10 @@
 # serve.cmake — `talentflow serve`: the HTTP service and its web page (src/serve/, web/).
 #
 # Included from the top-level CMakeLists.txt after the talentflow executable is defined.
-# Adds src/serve/*.c and the generated web_assets.c to the executable and links
-# libmicrohttpd (Debian libmicrohttpd-dev), SQLite (libsqlite3-dev) and threads.
+# Builds talentflow-serve — the CLI's objects, src/cli/serve_run.c, src/serve/*.c and the
+# generated web_assets.c — linked with libmicrohttpd (Debian libmicrohttpd-dev), SQLite
+# (libsqlite3-dev) and threads; `talentflow serve` runs it (src/cli/cli.h, "serve: two
+# programs"), so building talentflow builds it too.
 #
 # The web page: web/src/ holds index.html, app.js and style.css. When scripts/setup.sh
 # has installed the front-end packages (web/node_modules, pinned by web/package-lock.json),
@@ -52,5 +54,8 @@ add_custom_command(
   VERBATIM)
 
 file(GLOB TF_SERVE_SOURCES CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/src/serve/*.c")
-target_sources(talentflow PRIVATE ${TF_SERVE_SOURCES} "${CMAKE_BINARY_DIR}/web_assets.c")
-target_link_libraries(talentflow PRIVATE PkgConfig::MHD PkgConfig::SQLITE3 Threads::Threads)
+add_executable(talentflow-serve $<TARGET_OBJECTS:talentflow_cli> "${CMAKE_SOURCE_DIR}/src/cli/serve_run.c"
+               ${TF_SERVE_SOURCES} "${CMAKE_BINARY_DIR}/web_assets.c")
+target_link_libraries(talentflow-serve PRIVATE talentflow_core PkgConfig::MHD PkgConfig::SQLITE3
+                      Threads::Threads)
+add_dependencies(talentflow talentflow-serve)

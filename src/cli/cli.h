@@ -177,6 +177,21 @@ void cli_print_diag_count(const cli_command *cmd, const tf_diags *d);
 CLI_COMMAND_DECLS(CLI_DECLARE)
 #undef CLI_DECLARE
 
+/* ---- serve: two programs ---------------------------------------------------------------
+ *
+ * The server links libmicrohttpd, which brings GnuTLS and a dozen more libraries, and
+ * SQLite: loading them costs every run of the program about 4 ms, twice what the whole
+ * start-up of `check` costs without them. So the program `talentflow` does not link the
+ * server. `talentflow serve` reads its options (cmd_serve.c), then calls serve_run: in
+ * talentflow (serve_exec.c), it runs the program talentflow-serve, built beside it, with
+ * the same command line; talentflow-serve is the same CLI with the server linked in, and
+ * its serve_run (serve_run.c) serves. */
+
+struct serve_config;
+/* Runs the server configured by cfg until SIGTERM or SIGINT; argv, from "serve", is the
+ * command line cfg was read from. Returns the exit code. */
+int serve_run(const cli_command *self, int argc, char **argv, struct serve_config *cfg);
+
 /* ---- diff --population (cmd_diff_population.c) ------------------------------------------ */
 
 typedef struct {

@@ -40,7 +40,7 @@
 #define SERVE_MAX_CONNECTIONS 1024
 #define SERVE_ADMIN_TOKEN_ENV "TALENTFLOW_ADMIN_TOKEN"
 
-typedef struct {
+typedef struct serve_config {
     const char *listen;       /* "HOST:PORT" or "[V6]:PORT"; port 0 picks a free one */
     const char *rules_dir;    /* NULL: the bundled rulebooks */
     const char *dlog_path;    /* the SQLite file of the decision log */
