@@ -245,6 +245,22 @@ static void *worker_main(void *arg) {
 
 /* ---- the reader ---------------------------------------------------------------------------- */
 
+/* Room in s's block for n more bytes and the padding: 0, or -1 out of memory (and the
+ * run's reader_rc set). */
+static int slot_room(run_ctx *x, batch_slot *s, size_t n) {
+    if (s->len + n + BATCH_PAD <= s->cap) return 0;
+    size_t cap = s->cap ? s->cap : BLOCK_BYTES;
+    while (cap < s->len + n + BATCH_PAD) cap *= 2;
+    char *b = realloc(s->buf, cap);
+    if (!b) {
+        x->reader_rc = TF_ENOMEM;
+        return -1;
+    }
+    s->buf = b;
+    s->cap = cap;
+    return 0;
+}
+
 static void *reader_main(void *arg) {
     run_ctx *x = arg;
     uint64_t rows = 0;
@@ -269,6 +285,20 @@ static void *reader_main(void *arg) {
         s->seq = seq;
         s->first_row = rows + 1;
         while (s->nrec < BATCH_ROWS && s->len < BLOCK_BYTES) {
+            /* the common rows, many at once, copied in one piece */
+            size_t from, bytes;
+            uint32_t many = reader_plain(&x->rd, &s->recs[s->nrec], BATCH_ROWS - s->nrec, BLOCK_BYTES - s->len,
+                                         (uint32_t)s->len, &from, &bytes);
+            if (many) {
+                if (slot_room(x, s, bytes)) {
+                    end = 1;
+                    break;
+                }
+                memcpy(s->buf + s->len, x->rd.buf + from, bytes);
+                s->len += bytes;
+                s->nrec += many;
+                continue;
+            }
             batch_rec *rec = &s->recs[s->nrec]; /* written in place: a copy from the stack stalls */
             const char *text;
             int got = reader_next(&x->rd, rec, &text);
@@ -281,17 +311,9 @@ static void *reader_main(void *arg) {
                 end = 1;
                 break;
             }
-            if (s->len + rec->len + BATCH_PAD > s->cap) {
-                size_t cap = s->cap ? s->cap : BLOCK_BYTES;
-                while (cap < s->len + rec->len + BATCH_PAD) cap *= 2;
-                char *b = realloc(s->buf, cap);
-                if (!b) {
-                    x->reader_rc = TF_ENOMEM;
-                    end = 1;
-                    break;
-                }
-                s->buf = b;
-                s->cap = cap;
+            if (slot_room(x, s, rec->len)) {
+                end = 1;
+                break;
             }
             memcpy(s->buf + s->len, text, rec->len);
             rec->off = (uint32_t)s->len;

@@ -37,7 +37,9 @@ typedef struct {
     int state;                  /* SLOT_* (batch.c) */
     uint64_t seq, first_row;    /* first_row: the number of recs[0] (1-based) */
     uint64_t bytes_end;         /* input bytes read when the block was cut */
-    char *buf;                  /* len bytes of rows, then BATCH_PAD zeros (cap: all of them) */
+    char *buf;                  /* len bytes holding the rows (recs say where each one is; the
+                                   bytes between two rows are never read), then BATCH_PAD
+                                   zeros (cap: all of them) */
     size_t len, cap;
     batch_rec recs[BATCH_ROWS];
     uint32_t nrec;
@@ -168,6 +170,14 @@ int reader_sniff(batch_reader *rd, batch_format *fmt);
 /* The next record: 1 with *rec (its bytes at *text, valid until the next call), 0 at the
  * end of the input, -1 on a read error. */
 int reader_next(batch_reader *rd, batch_rec *rec, const char **text);
+/* Many records at once, the common ones only: the CSV rows from the next one on, each
+ * ended by an LF before any quote, CR or other control byte, found in what was read, up
+ * to max rows or until they pass max_bytes. They lie in rd->buf from *from on, *bytes
+ * of it (their line breaks between them); recs[i].off is the offset of row i in that
+ * run plus `at`. Returns how many (reader_next returns the others, and any row in
+ * what is left of the buffer); 0 when the next record is not one of them. */
+uint32_t reader_plain(batch_reader *rd, batch_rec *recs, uint32_t max, size_t max_bytes, uint32_t at, size_t *from,
+                      size_t *bytes);
 
 /* ---- output (emit.c) ------------------------------------------------------------------ */
 

@@ -119,6 +119,51 @@ static size_t plain_row_end(const char *b, size_t i, size_t n) {
     return n;
 }
 
+#ifdef __SSE2__
+/* The bytes of b[0..16) that end or complicate a CSV row, as bits: a quote, or one up to
+ * CR (unsigned) — an LF, a CR, a tab, another control byte. */
+static inline uint32_t row_odd16(const char *b) {
+    const __m128i quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r');
+    __m128i w = _mm_loadu_si128((const __m128i *)(const void *)b);
+    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(w, cr), w);
+    return (uint32_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(w, quote)));
+}
+#endif
+
+uint32_t reader_plain(batch_reader *rd, batch_rec *recs, uint32_t max, size_t max_bytes, uint32_t at, size_t *from,
+                      size_t *bytes) {
+    uint32_t k = 0;
+#ifdef __SSE2__
+    if (rd->fmt != BATCH_FMT_CSV || rd->state != ST_FIELD || rd->pos != rd->start || rd->skipping) return 0;
+    const char *b = rd->buf;
+    size_t start = rd->start, row = start, end = start, n = rd->len;
+    /* 64 bytes at a time, where all of them were read: the bytes that matter (a quote,
+     * or one up to CR, unsigned); each that is an LF is a row's end, and any other stops
+     * the run (the scanner decides that row) */
+    for (size_t p = start; p + 64 <= n; p += 64) {
+        uint64_t odd = (uint64_t)row_odd16(b + p) | (uint64_t)row_odd16(b + p + 16) << 16 |
+                       (uint64_t)row_odd16(b + p + 32) << 32 | (uint64_t)row_odd16(b + p + 48) << 48;
+        for (; odd; odd &= odd - 1) {
+            size_t e = p + (unsigned)__builtin_ctzll(odd);
+            if (b[e] != '\n') goto done;
+            if (e > row) { /* an empty line is no row */
+                recs[k++] = (batch_rec){at + (uint32_t)(row - start), (uint32_t)(e - row), REC_OK, 0};
+                end = e;
+            }
+            row = e + 1;
+            if (k == max || end - start >= max_bytes) goto done;
+        }
+    }
+done:
+    rd->start = rd->pos = row;
+    *from = start;
+    *bytes = end - start;
+#else
+    (void)rd, (void)recs, (void)max, (void)max_bytes, (void)at, (void)from, (void)bytes;
+#endif
+    return k;
+}
+
 /* Scans from rd->pos for the end of the record that began at rd->start. Returns 1 when
  * it ends before rd->pos (which is then past the line break), 0 at the end of what was
  * read. */
