@@ -7,7 +7,9 @@
  * begins with a quote (after spaces) is quoted until a quote followed by a delimiter or
  * a line break ("" is a quote inside it); a quote anywhere else is an ordinary
  * character; CR, LF or CRLF ends a row outside quotes; empty lines are not rows. JSONL
- * rows are lines.
+ * rows are lines. The common CSV rows — an LF before any quote, CR or other control
+ * byte — are found many at once, 64 bytes a step (reader_plain); the scanner
+ * (reader_next) takes each of the others, and whatever reader_plain leaves.
  *
  * Bounds: a row longer than BATCH_MAX_ROW is not kept — the reader skips to its end and
  * hands on an error record naming the field where the limit was passed — so memory
