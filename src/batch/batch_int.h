@@ -41,6 +41,8 @@ typedef struct {
                                    bytes between two rows are never read), then BATCH_PAD
                                    zeros (cap: all of them) */
     size_t len, cap;
+    bool buf_lent, out_lent;    /* buf, out lie in the run's slot region (batch.c): grown by
+                                   slot_grow into memory of their own, never freed */
     batch_rec recs[BATCH_ROWS];
     uint32_t nrec;
     /* the worker's output */
@@ -202,7 +204,13 @@ int emit_chunk(batch_slot *s, const batch_chunk *ch, batch_format fmt, const bat
  * has n bytes: at least 32, else the total is empty. */
 const char *emit_decision(const tf_rules *r, const batch_part *p, const kind_result *res, char *buf, size_t n);
 
-/* Appends text to a growable buffer; -1 when out of memory. */
-int buf_put(char **b, size_t *len, size_t *cap, const char *s, size_t n);
+/* ---- the slots' memory (batch.c) ---------------------------------------------------------- */
+
+/* Room for need bytes in *b (*cap of them; the first len kept): when there is not, a
+ * buffer of its own, doubled until it fits. When *lent, *b is the slot region's: copied,
+ * not reallocated, and *lent becomes false. 0, or -1 when out of memory (*b unchanged). */
+int slot_grow(char **b, size_t *cap, bool *lent, size_t len, size_t need);
+/* Appends n bytes of text to s's output; -1 when out of memory. */
+int slot_put(batch_slot *s, const char *text, size_t n);
 
 #endif

@@ -47,20 +47,6 @@
 #define INLINE static inline __attribute__((always_inline))
 #define SLOW static __attribute__((noinline, cold))
 
-int buf_put(char **b, size_t *len, size_t *cap, const char *s, size_t n) {
-    if (*len + n + 1 > *cap) {
-        size_t c = *cap ? *cap : 1 << 16;
-        while (c < *len + n + 1) c *= 2;
-        char *p = realloc(*b, c);
-        if (!p) return -1;
-        *b = p;
-        *cap = c;
-    }
-    memcpy(*b + *len, s, n);
-    *len += n;
-    return 0;
-}
-
 /* ---- texts --------------------------------------------------------------------------- */
 
 /* A text of an output row: a[0..an) then b[0..bn) (b is "" for a text of one piece). */
@@ -447,13 +433,10 @@ typedef struct {
 /* The cursor p, with room for n more bytes after it (and a NUL): the output moved if
  * need be. When out of memory, p unchanged and w->failed. */
 SLOW char *wr_grow(wr *w, char *p, size_t n) {
-    size_t len = (size_t)(p - w->s->out), c = w->s->out_cap;
-    while (c < len + n + 1) c *= 2;
-    char *b = realloc(w->s->out, c);
-    if (!b) return w->failed = 1, p;
-    w->s->out = b;
-    w->s->out_cap = c;
-    return b + len;
+    batch_slot *s = w->s;
+    size_t len = (size_t)(p - s->out);
+    if (slot_grow(&s->out, &s->out_cap, &s->out_lent, len, len + n + 1)) return w->failed = 1, p;
+    return s->out + len;
 }
 
 /* The cursor p with room for n more bytes after it (wr_grow when there is not). */
@@ -572,7 +555,7 @@ INLINE char *part_columns(wr *w, char *o, int json, const names *nm, const batch
 INLINE int emit_rows(batch_slot *s, const batch_chunk *ch, int json, const batch_part *parts, int nparts, int all,
                      kind_result *const *res, char (*const *msg)[KIND_MSG]) {
     const tf_rules *r = ch->sc->r;
-    if (!s->out && buf_put(&s->out, &s->out_len, &s->out_cap, "", 0)) return -1; /* a buffer to point into */
+    if (!s->out && slot_put(s, "", 0)) return -1; /* a buffer to point into */
     wr w = {s, 0, 0};
     char *o = s->out + s->out_len;
     s->nbad = 0;

@@ -122,9 +122,9 @@ bool cli_parse_date(const cli_command *cmd, const char *opt, const char *value, 
  * printed to stderr and *text is NULL. The caller frees *text. */
 tf_rc cli_read_input(const char *path, char **text, size_t *len);
 
-/* Gives out (a command's main output: batch rows, synthetic cases) a 1 MiB buffer, so
- * that it is written a megabyte at a time. One output per process: the buffer is static,
- * since stdout keeps it until exit. */
+/* Gives out (a command's main output: batch rows, synthetic cases) a 2 MiB buffer in a
+ * huge page, so that it is written two megabytes at a time. One output per process: the
+ * buffer is the program's, since stdout keeps it until exit. */
 void cli_buffer_output(FILE *out);
 
 /* ---- rules ---------------------------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/bundled.h"
+#include "base/pages.h"
 #include "cli/cli.h"
 
 /* ---- exit codes ------------------------------------------------------------------------ */
@@ -64,9 +65,17 @@ static void verror(const cli_command *cmd, const char *fmt, va_list ap)
 
 void cli_buffer_output(FILE *out)
 {
-    /* glibc ignores a size given without a buffer (setvbuf(out, NULL, ...) keeps 4 KiB) */
-    static char buf[1 << 20];
-    setvbuf(out, buf, _IOFBF, sizeof buf);
+    /* glibc ignores a size given without a buffer (setvbuf(out, NULL, ...) keeps 4 KiB).
+     * A huge page (base/pages.h), whose first fill is one page fault, not 512; else a
+     * static megabyte. Never freed: stdout may be written until exit. */
+    static char fallback[1 << 20];
+    static char *buf;
+    if (!buf)
+        buf = pages_alloc(PAGES_HUGE);
+    if (buf)
+        setvbuf(out, buf, _IOFBF, PAGES_HUGE);
+    else
+        setvbuf(out, fallback, _IOFBF, sizeof fallback);
 }
 
 void cli_error(const cli_command *cmd, const char *fmt, ...)
