@@ -11,9 +11,9 @@
 # with 1 and 2 worker threads — writing CSV to a file beside the input, and reports rows
 # per second (wall clock), CPU time per row and peak memory (maximum resident set, from
 # /usr/bin/time). With reference builds (another commit, or the usual build beside
-# build-pgo), every round runs each configuration once per build, the builds in turn, so
-# that the host's changing load falls on all of them alike; each figure is the median of
-# its ROUNDS runs. Then runs the numpy reference of the same CRS rules
+# build-pgo), every round runs each configuration once per build, the builds in turn
+# (each round starting with the next build), so that the host's changing load falls on
+# all of them alike; each figure is the median of its ROUNDS runs. Then runs the numpy reference of the same CRS rules
 # (bench/reference/crs_numpy.py, Debian's python3-numpy) on the million rows, checks that
 # its totals equal talentflow's row for row, and reports the ratio. Results are printed
 # as Markdown tables (docs/performance.md, section "Batch"). Timings are measured here,
@@ -49,7 +49,10 @@ for ((round = 1; round <= rounds; round++)); do
     for input in 1m big; do
         for kind in "--check" "--scheme ca.crs"; do
             for threads in 1 2; do
-                for b in "${builds[@]}"; do
+                # the builds in turn, each round starting with the next one: none always
+                # runs first, or always after the same one
+                for ((i = 0; i < ${#builds[@]}; i++)); do
+                    b=${builds[$(((i + round) % ${#builds[@]}))]}
                     rm -f "$tmp/out.csv" # not timed: truncating the last run's output is the file system's work
                     /usr/bin/time -f "%e %U %S %M" -o "$tmp/time" \
                         "$b/talentflow" batch $kind --as-of 2025-06-01 --threads "$threads" "$tmp/$input.csv" \
