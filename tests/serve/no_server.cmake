@@ -21,26 +21,24 @@ file(COPY "${TF}" DESTINATION "${dir}")
 get_filename_component(name "${TF}" NAME)
 set(tf "${dir}/${name}")
 
-execute_process(COMMAND "${tf}" serve --listen 127.0.0.1:0 --decision-log "${dir}/d.db"
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 30)
-if(NOT rc EQUAL 70)
-  message(FATAL_ERROR "serve without talentflow-serve: exit ${rc}, want 70; stderr: ${err}")
-endif()
-string(FIND "${err}" "talentflow serve: cannot run ${dir}/talentflow-serve: No such file or directory" at)
-if(at EQUAL -1)
-  message(FATAL_ERROR "serve without talentflow-serve: stderr does not say so: ${err}")
-endif()
+# Runs `talentflow serve ARGS...` from the lone copy: it must exit `code` with `says` in
+# its stderr.
+function(expect code says)
+  execute_process(COMMAND "${tf}" serve ${ARGN}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 30)
+  if(NOT rc EQUAL code)
+    message(FATAL_ERROR "serve ${ARGN} without talentflow-serve: exit ${rc}, want ${code}; stderr: ${err}")
+  endif()
+  string(FIND "${err}" "${says}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "serve ${ARGN} without talentflow-serve: stderr lacks \"${says}\": ${err}")
+  endif()
+endfunction()
+
+expect(70 "talentflow serve: cannot run ${dir}/talentflow-serve: No such file or directory"
+       --listen 127.0.0.1:0 --decision-log "${dir}/d.db")
 if(EXISTS "${dir}/d.db")
   message(FATAL_ERROR "serve without talentflow-serve: the decision log was created")
 endif()
-
-execute_process(COMMAND "${tf}" serve --threads 0
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 30)
-if(NOT rc EQUAL 2)
-  message(FATAL_ERROR "serve --threads 0 without talentflow-serve: exit ${rc}, want 2; stderr: ${err}")
-endif()
-string(FIND "${err}" "--threads: \"0\" is not a number from 1 to 256" at)
-if(at EQUAL -1)
-  message(FATAL_ERROR "serve --threads 0: stderr: ${err}")
-endif()
+expect(2 "--threads: \"0\" is not a number from 1 to 256" --threads 0)
 file(REMOVE_RECURSE "${dir}")
