@@ -94,6 +94,17 @@ int reader_sniff(batch_reader *rd, batch_format *fmt) {
     }
 }
 
+#ifdef __SSE2__
+/* The bytes of b[0..16) that end or complicate a CSV row, as bits: a quote, or one up to
+ * CR (unsigned) — an LF, a CR, a tab, another control byte. */
+static inline uint32_t row_odd16(const char *b) {
+    const __m128i quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r');
+    __m128i w = _mm_loadu_si128((const __m128i *)(const void *)b);
+    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(w, cr), w);
+    return (uint32_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(w, quote)));
+}
+#endif
+
 /* The end of the common CSV row from b[i] (b[0..n) read): the offset of its first LF
  * when no quote and no CR comes before it, else n (the scanner below decides; it may
  * also be n when a tab or another control byte comes first). One pass, sixteen bytes at
@@ -101,13 +112,10 @@ int reader_sniff(batch_reader *rd, batch_format *fmt) {
  * times. */
 static size_t plain_row_end(const char *b, size_t i, size_t n) {
 #ifdef __SSE2__
-    /* one test finds the first byte that matters: a quote, or one up to CR (unsigned),
-     * which is the LF sought, or a CR, a tab or another control byte (the scan decides) */
-    const __m128i quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r');
+    /* one test finds the first byte that matters, which is the LF sought, or a quote, a
+     * CR, a tab or another control byte (the scan decides) */
     for (; i + 16 <= n; i += 16) {
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(w, cr), w);
-        unsigned hit = (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(w, quote)));
+        uint32_t hit = row_odd16(b + i);
         if (hit) {
             size_t at = i + (unsigned)__builtin_ctz(hit);
             return b[at] == '\n' ? at : n;
@@ -120,17 +128,6 @@ static size_t plain_row_end(const char *b, size_t i, size_t n) {
     }
     return n;
 }
-
-#ifdef __SSE2__
-/* The bytes of b[0..16) that end or complicate a CSV row, as bits: a quote, or one up to
- * CR (unsigned) — an LF, a CR, a tab, another control byte. */
-static inline uint32_t row_odd16(const char *b) {
-    const __m128i quote = _mm_set1_epi8('"'), cr = _mm_set1_epi8('\r');
-    __m128i w = _mm_loadu_si128((const __m128i *)(const void *)b);
-    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(w, cr), w);
-    return (uint32_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(w, quote)));
-}
-#endif
 
 uint32_t reader_plain(batch_reader *rd, batch_rec *recs, uint32_t max, size_t max_bytes, uint32_t at, size_t *from,
                       size_t *bytes) {
